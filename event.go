@@ -1,0 +1,30 @@
+package civicdesk
+
+import "time"
+
+// Event is what flows on CD_EVENTS and, as JSON, over the WebSockets:
+// {"type":"message","message":…} or {"type":"conversation.assigned","conversation":…}.
+type Event struct {
+	Type         string        `json:"type"`
+	Message      *Message      `json:"message,omitempty"`
+	Conversation *Conversation `json:"conversation,omitempty"`
+	// Position and EstimatedWaitSeconds accompany conversation.queued.
+	Position             int `json:"position,omitempty"`
+	EstimatedWaitSeconds int `json:"estimatedWaitSeconds,omitempty"`
+	// Typing events say who types.
+	Author *Author `json:"author,omitempty"`
+	// AgentID names the agent of agent.* events and of a transfer target.
+	AgentID      string      `json:"agentId,omitempty"`
+	DepartmentID string      `json:"departmentId,omitempty"`
+	Status       AgentStatus `json:"status,omitempty"`
+	Reason       string      `json:"reason,omitempty"`
+	// PreviousAgentID is set on events that take a conversation from an agent.
+	PreviousAgentID string    `json:"previousAgentId,omitempty"`
+	At              time.Time `json:"at"`
+}
+
+// InboundMessage is what a channel publishes on cd.in.>: the message to
+// record plus what the recorder needs to open its conversation.
+type InboundMessage struct {
+	Message Message `json:"message"`
+}

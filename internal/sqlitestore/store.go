@@ -1,0 +1,478 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Store is the SQLite store. It is safe for concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+// Config says where the database lives.
+type Config struct {
+	// Path of the database file; ":memory:" is not supported because the
+	// pool needs one shared database.
+	Path string
+}
+
+// New opens (creating if needed) the database at cfg.Path and migrates it.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlitestore: empty path")
+	}
+	dsn := "file:" + cfg.Path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", cfg.Path, err)
+	}
+	db.SetMaxOpenConns(8)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS contacts (
+	id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, phone TEXT NOT NULL,
+	locale TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+	hash TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS conversations (
+	id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL,
+	department_id TEXT NOT NULL, agent_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+	doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, department_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_agent ON conversations(agent_id, state);
+CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_created ON conversations(created_at, id);
+CREATE TABLE IF NOT EXISTS open_conversations (
+	contact_id TEXT NOT NULL, channel TEXT NOT NULL, conversation_id TEXT NOT NULL,
+	PRIMARY KEY (contact_id, channel));
+CREATE TABLE IF NOT EXISTS messages (
+	id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, seq);
+CREATE TABLE IF NOT EXISTS notes (
+	id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, agent_id TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS notes_conversation ON notes(conversation_id, created_at);
+CREATE TABLE IF NOT EXISTS agents (
+	id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, status TEXT NOT NULL, password_hash TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS departments (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+`
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("sqlitestore: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlitestore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// mapErr turns driver errors into the domain's codes.
+func mapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, civicdesk.ErrNotFound)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return civicdesk.Wrap(civicdesk.CodeConflict, err, what+": already exists")
+		}
+	}
+	return fmt.Errorf("sqlitestore: %s: %w", what, err)
+}
+
+// CreateContact inserts a new contact.
+func (s *Store) CreateContact(ctx context.Context, c civicdesk.Contact) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO contacts(id,name,email,phone,locale,created_at) VALUES(?,?,?,?,?,?)`,
+		c.ID, c.Name, c.Email, c.Phone, c.Locale, ms(c.CreatedAt))
+	return mapErr(err, "create contact")
+}
+
+// GetContact returns a contact by id.
+func (s *Store) GetContact(ctx context.Context, id string) (civicdesk.Contact, error) {
+	var c civicdesk.Contact
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id,name,email,phone,locale,created_at FROM contacts WHERE id=?`, id).
+		Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale, &created)
+	if err != nil {
+		return c, mapErr(err, "get contact")
+	}
+	c.CreatedAt = fromMS(created)
+	return c, nil
+}
+
+// PutToken inserts or replaces a token.
+func (s *Store) PutToken(ctx context.Context, t civicdesk.Token) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens(hash,kind,subject_id,expires_at) VALUES(?,?,?,?)
+		ON CONFLICT(hash) DO UPDATE SET kind=excluded.kind, subject_id=excluded.subject_id, expires_at=excluded.expires_at`,
+		t.Hash, string(t.Kind), t.SubjectID, ms(t.ExpiresAt))
+	return mapErr(err, "put token")
+}
+
+// GetToken returns a token by hash.
+func (s *Store) GetToken(ctx context.Context, hash string) (civicdesk.Token, error) {
+	var t civicdesk.Token
+	var kind string
+	var exp int64
+	err := s.db.QueryRowContext(ctx, `SELECT hash,kind,subject_id,expires_at FROM tokens WHERE hash=?`, hash).Scan(&t.Hash, &kind, &t.SubjectID, &exp)
+	if err != nil {
+		return t, mapErr(err, "get token")
+	}
+	t.Kind, t.ExpiresAt = civicdesk.TokenKind(kind), fromMS(exp)
+	return t, nil
+}
+
+// DeleteToken removes a token; a missing one is not an error.
+func (s *Store) DeleteToken(ctx context.Context, hash string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE hash=?`, hash)
+	return mapErr(err, "delete token")
+}
+
+// OpenConversation returns the open conversation of the candidate's contact
+// and channel, creating the candidate when there is none.
+func (s *Store) OpenConversation(ctx context.Context, cand civicdesk.Conversation) (civicdesk.Conversation, bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return cand, false, mapErr(err, "open conversation")
+	}
+	defer tx.Rollback()
+	var existing string
+	err = tx.QueryRowContext(ctx, `SELECT conversation_id FROM open_conversations WHERE contact_id=? AND channel=?`,
+		cand.ContactID, string(cand.Channel)).Scan(&existing)
+	if err == nil {
+		c, err := getConversation(ctx, tx, existing)
+		return c, false, err
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return cand, false, mapErr(err, "open conversation")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO open_conversations(contact_id,channel,conversation_id) VALUES(?,?,?)`,
+		cand.ContactID, string(cand.Channel), cand.ID); err != nil {
+		return cand, false, mapErr(err, "open conversation")
+	}
+	if err := insertConversation(ctx, tx, cand); err != nil {
+		return cand, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return cand, false, mapErr(err, "open conversation")
+	}
+	return cand, true, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func insertConversation(ctx context.Context, q querier, c civicdesk.Conversation) error {
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: encode conversation: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO conversations(id,contact_id,channel,state,department_id,agent_id,created_at,doc) VALUES(?,?,?,?,?,?,?,?)`,
+		c.ID, c.ContactID, string(c.Channel), string(c.State), c.DepartmentID, c.AssignedAgentID, ms(c.CreatedAt), string(doc))
+	return mapErr(err, "insert conversation")
+}
+
+func getConversation(ctx context.Context, q querier, id string) (civicdesk.Conversation, error) {
+	var doc string
+	var c civicdesk.Conversation
+	if err := q.QueryRowContext(ctx, `SELECT doc FROM conversations WHERE id=?`, id).Scan(&doc); err != nil {
+		return c, mapErr(err, "get conversation")
+	}
+	if err := json.Unmarshal([]byte(doc), &c); err != nil {
+		return c, fmt.Errorf("sqlitestore: decode conversation %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// GetConversation returns a conversation by id.
+func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error) {
+	return getConversation(ctx, s.db, id)
+}
+
+// PutConversation replaces a conversation; closing it frees its open slot.
+func (s *Store) PutConversation(ctx context.Context, c civicdesk.Conversation) error {
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: encode conversation: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "put conversation")
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE conversations SET contact_id=?, channel=?, state=?, department_id=?, agent_id=?, created_at=?, doc=? WHERE id=?`,
+		c.ContactID, string(c.Channel), string(c.State), c.DepartmentID, c.AssignedAgentID, ms(c.CreatedAt), string(doc), c.ID)
+	if err != nil {
+		return mapErr(err, "put conversation")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("put conversation %s: %w", c.ID, civicdesk.ErrNotFound)
+	}
+	if c.State == civicdesk.StateClosed {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM open_conversations WHERE conversation_id=?`, c.ID); err != nil {
+			return mapErr(err, "put conversation")
+		}
+	}
+	return mapErr(tx.Commit(), "put conversation")
+}
+
+// ListConversations returns the conversations matching f, oldest first.
+func (s *Store) ListConversations(ctx context.Context, f civicdesk.ConversationFilter) ([]civicdesk.Conversation, error) {
+	var where []string
+	var args []any
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	states := make([]string, len(f.States))
+	for i, st := range f.States {
+		states[i] = string(st)
+	}
+	in("state", states)
+	in("department_id", f.DepartmentIDs)
+	if f.AgentID != "" {
+		where, args = append(where, "agent_id=?"), append(args, f.AgentID)
+	}
+	if f.ContactID != "" {
+		where, args = append(where, "contact_id=?"), append(args, f.ContactID)
+	}
+	q := "SELECT doc FROM conversations"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at, id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err, "list conversations")
+	}
+	defer rows.Close()
+	var out []civicdesk.Conversation
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, mapErr(err, "list conversations")
+		}
+		var c civicdesk.Conversation
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			return nil, fmt.Errorf("sqlitestore: decode conversation: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err(), "list conversations")
+}
+
+// InsertMessage stores m unless its id is already stored.
+func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, error) {
+	doc, err := json.Marshal(m)
+	if err != nil {
+		return false, fmt.Errorf("sqlitestore: encode message: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO messages(id,conversation_id,seq,doc) VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING`,
+		m.ID, m.ConversationID, int64(m.Seq), string(doc))
+	if err != nil {
+		return false, mapErr(err, "insert message")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// GetMessage returns a message by id.
+func (s *Store) GetMessage(ctx context.Context, id string) (civicdesk.Message, error) {
+	var doc string
+	var m civicdesk.Message
+	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM messages WHERE id=?`, id).Scan(&doc); err != nil {
+		return m, mapErr(err, "get message")
+	}
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		return m, fmt.Errorf("sqlitestore: decode message: %w", err)
+	}
+	return m, nil
+}
+
+// ListMessages returns a conversation's messages after afterSeq in order.
+func (s *Store) ListMessages(ctx context.Context, convID string, afterSeq uint64, limit int) ([]civicdesk.Message, error) {
+	q := `SELECT doc FROM messages WHERE conversation_id=? AND seq>? ORDER BY seq`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, convID, int64(afterSeq))
+	if err != nil {
+		return nil, mapErr(err, "list messages")
+	}
+	defer rows.Close()
+	var out []civicdesk.Message
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, mapErr(err, "list messages")
+		}
+		var m civicdesk.Message
+		if err := json.Unmarshal([]byte(doc), &m); err != nil {
+			return nil, fmt.Errorf("sqlitestore: decode message: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, mapErr(rows.Err(), "list messages")
+}
+
+// InsertNote stores an internal note.
+func (s *Store) InsertNote(ctx context.Context, n civicdesk.Note) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO notes(id,conversation_id,agent_id,text,created_at) VALUES(?,?,?,?,?)`,
+		n.ID, n.ConversationID, n.AgentID, n.Text, ms(n.CreatedAt))
+	return mapErr(err, "insert note")
+}
+
+// ListNotes returns a conversation's notes, oldest first.
+func (s *Store) ListNotes(ctx context.Context, convID string) ([]civicdesk.Note, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id,conversation_id,agent_id,text,created_at FROM notes WHERE conversation_id=? ORDER BY created_at, id`, convID)
+	if err != nil {
+		return nil, mapErr(err, "list notes")
+	}
+	defer rows.Close()
+	var out []civicdesk.Note
+	for rows.Next() {
+		var n civicdesk.Note
+		var at int64
+		if err := rows.Scan(&n.ID, &n.ConversationID, &n.AgentID, &n.Text, &at); err != nil {
+			return nil, mapErr(err, "list notes")
+		}
+		n.CreatedAt = fromMS(at)
+		out = append(out, n)
+	}
+	return out, mapErr(rows.Err(), "list notes")
+}
+
+// PutAgent inserts or replaces an agent.
+func (s *Store) PutAgent(ctx context.Context, a civicdesk.Agent) error {
+	a.Email = strings.ToLower(a.Email)
+	doc, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: encode agent: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO agents(id,email,status,password_hash,doc) VALUES(?,?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET email=excluded.email, status=excluded.status, password_hash=excluded.password_hash, doc=excluded.doc`,
+		a.ID, a.Email, string(a.Status), a.PasswordHash, string(doc))
+	return mapErr(err, "put agent")
+}
+
+func scanAgent(row interface{ Scan(...any) error }) (civicdesk.Agent, error) {
+	var a civicdesk.Agent
+	var doc, status, hash string
+	if err := row.Scan(&doc, &status, &hash); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal([]byte(doc), &a); err != nil {
+		return a, fmt.Errorf("sqlitestore: decode agent: %w", err)
+	}
+	a.Status, a.PasswordHash = civicdesk.AgentStatus(status), hash
+	return a, nil
+}
+
+// GetAgent returns an agent by id.
+func (s *Store) GetAgent(ctx context.Context, id string) (civicdesk.Agent, error) {
+	a, err := scanAgent(s.db.QueryRowContext(ctx, `SELECT doc,status,password_hash FROM agents WHERE id=?`, id))
+	return a, mapErr(err, "get agent")
+}
+
+// GetAgentByEmail returns an agent by email, case-insensitively.
+func (s *Store) GetAgentByEmail(ctx context.Context, email string) (civicdesk.Agent, error) {
+	a, err := scanAgent(s.db.QueryRowContext(ctx, `SELECT doc,status,password_hash FROM agents WHERE email=?`, strings.ToLower(email)))
+	return a, mapErr(err, "get agent by email")
+}
+
+// ListAgents returns every agent, by email.
+func (s *Store) ListAgents(ctx context.Context) ([]civicdesk.Agent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT doc,status,password_hash FROM agents ORDER BY email`)
+	if err != nil {
+		return nil, mapErr(err, "list agents")
+	}
+	defer rows.Close()
+	var out []civicdesk.Agent
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, mapErr(err, "list agents")
+		}
+		out = append(out, a)
+	}
+	return out, mapErr(rows.Err(), "list agents")
+}
+
+// SetAgentStatus records an agent's presence.
+func (s *Store) SetAgentStatus(ctx context.Context, id string, st civicdesk.AgentStatus) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE agents SET status=? WHERE id=?`, string(st), id)
+	if err != nil {
+		return mapErr(err, "set agent status")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set agent status %s: %w", id, civicdesk.ErrNotFound)
+	}
+	return nil
+}
+
+// PutDepartment inserts or replaces a department.
+func (s *Store) PutDepartment(ctx context.Context, d civicdesk.Department) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO departments(id,name) VALUES(?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name`, d.ID, d.Name)
+	return mapErr(err, "put department")
+}
+
+// ListDepartments returns every department by id.
+func (s *Store) ListDepartments(ctx context.Context) ([]civicdesk.Department, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id,name FROM departments ORDER BY id`)
+	if err != nil {
+		return nil, mapErr(err, "list departments")
+	}
+	defer rows.Close()
+	var out []civicdesk.Department
+	for rows.Next() {
+		var d civicdesk.Department
+		if err := rows.Scan(&d.ID, &d.Name); err != nil {
+			return nil, mapErr(err, "list departments")
+		}
+		out = append(out, d)
+	}
+	return out, mapErr(rows.Err(), "list departments")
+}

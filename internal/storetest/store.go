@@ -1,0 +1,61 @@
+package storetest
+
+import (
+	"context"
+
+	"github.com/civicdesk/civicdesk"
+)
+
+// Store is everything a CivicDesk store provides. Feature packages declare the
+// subsets they use; both stores implement all of it.
+//
+// Errors: a missing record is civicdesk.ErrNotFound (civicdesk.IsNotFound);
+// a uniqueness violation (an agent email already taken) has code
+// civicdesk.CodeConflict.
+type Store interface {
+	Ping(ctx context.Context) error
+	Close() error
+
+	CreateContact(ctx context.Context, c civicdesk.Contact) error
+	GetContact(ctx context.Context, id string) (civicdesk.Contact, error)
+
+	// PutToken inserts or replaces the token with t.Hash.
+	PutToken(ctx context.Context, t civicdesk.Token) error
+	GetToken(ctx context.Context, hash string) (civicdesk.Token, error)
+	DeleteToken(ctx context.Context, hash string) error
+
+	// OpenConversation returns the open (not closed) conversation of
+	// candidate.ContactID on candidate.Channel, creating candidate when there
+	// is none; created says which. Concurrent calls for the same contact and
+	// channel return the same conversation.
+	OpenConversation(ctx context.Context, candidate civicdesk.Conversation) (c civicdesk.Conversation, created bool, err error)
+	GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error)
+	// PutConversation replaces a stored conversation whole (its single writer
+	// owns it). Saving it closed frees its contact and channel, so the next
+	// OpenConversation creates a new one. Unknown id: ErrNotFound.
+	PutConversation(ctx context.Context, c civicdesk.Conversation) error
+	// ListConversations returns matches oldest first (CreatedAt, then ID).
+	ListConversations(ctx context.Context, f civicdesk.ConversationFilter) ([]civicdesk.Conversation, error)
+
+	// InsertMessage stores m unless a message with m.ID exists; inserted
+	// says which. A redelivered message is harmless.
+	InsertMessage(ctx context.Context, m civicdesk.Message) (inserted bool, err error)
+	GetMessage(ctx context.Context, id string) (civicdesk.Message, error)
+	// ListMessages returns the messages of a conversation with Seq > afterSeq,
+	// in Seq order, at most limit (0 = all).
+	ListMessages(ctx context.Context, conversationID string, afterSeq uint64, limit int) ([]civicdesk.Message, error)
+
+	InsertNote(ctx context.Context, n civicdesk.Note) error
+	ListNotes(ctx context.Context, conversationID string) ([]civicdesk.Note, error)
+
+	// PutAgent inserts or replaces an agent by ID, keeping PasswordHash and
+	// Status as given. Emails are unique, compared case-insensitively.
+	PutAgent(ctx context.Context, a civicdesk.Agent) error
+	GetAgent(ctx context.Context, id string) (civicdesk.Agent, error)
+	GetAgentByEmail(ctx context.Context, email string) (civicdesk.Agent, error)
+	ListAgents(ctx context.Context) ([]civicdesk.Agent, error) // by email
+	SetAgentStatus(ctx context.Context, id string, s civicdesk.AgentStatus) error
+
+	PutDepartment(ctx context.Context, d civicdesk.Department) error
+	ListDepartments(ctx context.Context) ([]civicdesk.Department, error) // by ID
+}

@@ -1,0 +1,60 @@
+package civicdesk
+
+// Stream names and the subjects they hold.
+const (
+	StreamInbound  = "CD_INBOUND"  // cd.in.>: every message to record, whoever wrote it
+	StreamEvents   = "CD_EVENTS"   // cd.conv.>, cd.agent.>: what happened
+	StreamOutbound = "CD_OUTBOUND" // cd.out.>: messages to deliver on a channel
+
+	SubjectsInbound  = "cd.in.>"
+	SubjectsConv     = "cd.conv.>"
+	SubjectsAgent    = "cd.agent.>"
+	SubjectsOutbound = "cd.out.>"
+)
+
+// Message sources on cd.in.<source>.<conversationId>: a channel for citizens'
+// messages, or who inside wrote it.
+const (
+	SourceAgent  = "agent"
+	SourceBot    = "bot"
+	SourceSystem = "system"
+)
+
+// Conversation event verbs on cd.conv.<verb>.<conversationId>.
+const (
+	VerbMessage  = "message"  // a message was recorded
+	VerbHandoff  = "handoff"  // the bot handed off: route it
+	VerbQueued   = "queued"   // waiting for a caseworker
+	VerbAssigned = "assigned" // a caseworker has it
+	VerbClosed   = "closed"
+	VerbTransfer = "transfer" // re-route to another department or agent
+	VerbUpdated  = "updated"  // triage or other fields changed
+	VerbTyping   = "typing"   // core NATS only, never stored
+)
+
+// InboundSubject is where a message from source to conversation convID is
+// published for recording.
+func InboundSubject(source, convID string) string { return "cd.in." + source + "." + convID }
+
+// ConvSubject is the subject of a conversation event.
+func ConvSubject(verb, convID string) string { return "cd.conv." + verb + "." + convID }
+
+// AgentStatusSubject is where an agent's presence changes are published.
+func AgentStatusSubject(agentID string) string { return "cd.agent.status." + agentID }
+
+// OutboundSubject is where a message to deliver on channel is published.
+func OutboundSubject(ch Channel, convID string) string { return "cd.out." + string(ch) + "." + convID }
+
+// TypingSubject is the core NATS subject for typing indicators.
+func TypingSubject(convID string) string { return "cd.typing." + convID }
+
+// EventTypeOf maps a conversation verb to its public event type.
+func EventTypeOf(verb string) string {
+	switch verb {
+	case VerbMessage:
+		return "message"
+	case VerbTyping:
+		return "typing"
+	}
+	return "conversation." + verb
+}
