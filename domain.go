@@ -121,6 +121,7 @@ type Conversation struct {
 	CreatedAt       time.Time         `json:"createdAt"`
 	UpdatedAt       time.Time         `json:"updatedAt"`
 	QueuedAt        *time.Time        `json:"queuedAt,omitempty"`
+	AssignedAt      *time.Time        `json:"assignedAt,omitempty"`
 	ClosedAt        *time.Time        `json:"closedAt,omitempty"`
 	Disposition     string            `json:"disposition,omitempty"`
 	Rating          int               `json:"rating,omitempty"`
@@ -240,4 +241,24 @@ type ConversationFilter struct {
 	AgentID       string
 	ContactID     string
 	Limit         int // 0 = no limit
+}
+
+// Delivery is one message handed to a durable consumer. Seq is its stream
+// sequence, the order of acceptance.
+type Delivery struct {
+	Subject string
+	Data    []byte
+	Seq     uint64
+	Time    time.Time
+	// NumDelivered counts deliveries of this message, 1 the first time.
+	NumDelivered uint64
+}
+
+// ConsumerSpec names a durable work consumer on a stream.
+type ConsumerSpec struct {
+	Stream  string
+	Durable string
+	Filters []string
+	// AckWait is how long a message may be in handling before redelivery.
+	AckWait time.Duration
 }

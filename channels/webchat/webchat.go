@@ -1,0 +1,451 @@
+package webchat
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/channels"
+	"github.com/civicdesk/civicdesk/internal/auth"
+	"github.com/civicdesk/civicdesk/internal/httpx"
+	"github.com/civicdesk/civicdesk/internal/ratelimit"
+	"github.com/labstack/echo/v4"
+)
+
+// Store is what the widget channel needs of the store.
+type Store interface {
+	CreateContact(ctx context.Context, c civicdesk.Contact) error
+	PutToken(ctx context.Context, t civicdesk.Token) error
+	GetToken(ctx context.Context, hash string) (civicdesk.Token, error)
+	OpenConversation(ctx context.Context, cand civicdesk.Conversation) (civicdesk.Conversation, bool, error)
+	GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error)
+	PutConversation(ctx context.Context, c civicdesk.Conversation) error
+	ListConversations(ctx context.Context, f civicdesk.ConversationFilter) ([]civicdesk.Conversation, error)
+	GetMessage(ctx context.Context, id string) (civicdesk.Message, error)
+	ListMessages(ctx context.Context, convID string, afterSeq uint64, limit int) ([]civicdesk.Message, error)
+}
+
+// Bus is what the widget channel needs of NATS.
+type Bus interface {
+	channels.Bus
+	PublishCore(subject string, data []byte) error
+	Subscribe(subject string, handler func(subject string, data []byte)) (func(), error)
+}
+
+// Config of the widget channel.
+type Config struct {
+	// TokenTTL is how long a visitor token lives after its last use.
+	TokenTTL time.Duration
+	// MaxText is the longest message in characters.
+	MaxText int
+	// RateLimit switches per-visitor and per-IP limits on.
+	RateLimit bool
+}
+
+// Channel serves the widget API.
+type Channel struct {
+	cfg    Config
+	store  Store
+	bus    Bus
+	log    *slog.Logger
+	hub    *hub
+	tokens *tokenCache
+
+	perVisitor *ratelimit.Limiter
+	perIP      *ratelimit.Limiter
+	convLocks  sync.Map // contact id → *sync.Mutex: one open per contact at a time
+}
+
+// New returns the widget channel. Call Run to start its fan-out.
+func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Channel, error) {
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 30 * 24 * time.Hour
+	}
+	if cfg.MaxText == 0 {
+		cfg.MaxText = 4000
+	}
+	c := &Channel{cfg: cfg, store: store, bus: bus, log: log.With("component", "webchat"),
+		tokens: newTokenCache(store, cfg.TokenTTL)}
+	if cfg.RateLimit {
+		c.perVisitor = ratelimit.New(5, 20)
+		c.perIP = ratelimit.New(2, 30)
+	}
+	c.hub = newHub(c.log)
+	return c, nil
+}
+
+// Run subscribes the fan-out to conversation events until ctx is done.
+func (c *Channel) Run(ctx context.Context) error {
+	unsub, err := c.bus.Subscribe(civicdesk.SubjectsConv, c.hub.dispatch)
+	if err != nil {
+		return err
+	}
+	defer unsub()
+	unsubTyping, err := c.bus.Subscribe("cd.typing.>", c.hub.dispatch)
+	if err != nil {
+		return err
+	}
+	defer unsubTyping()
+	<-ctx.Done()
+	c.hub.closeAll()
+	return nil
+}
+
+// Register adds the widget routes under /api/v1/widget.
+func (c *Channel) Register(e *echo.Echo) {
+	g := e.Group("/api/v1/widget")
+	g.POST("/sessions", c.createSession)
+	g.POST("/messages", c.postMessage, c.visitor)
+	g.GET("/messages", c.getMessages, c.visitor)
+	g.POST("/conversation/close", c.closeConversation, c.visitor)
+	g.POST("/conversation/rating", c.rate, c.visitor)
+	g.POST("/typing", c.typing, c.visitor)
+	g.GET("/ws", c.websocket, c.visitor)
+}
+
+const contactKey = "cd.contact"
+
+// visitor authenticates the bearer token (header, or ?token= for sockets).
+func (c *Channel) visitor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(ctx echo.Context) error {
+		secret := httpx.Bearer(ctx.Request())
+		if secret == "" {
+			secret = ctx.QueryParam("token")
+		}
+		if secret == "" {
+			return httpx.ErrUnauthenticated
+		}
+		contactID, ok := c.tokens.lookup(ctx.Request().Context(), secret)
+		if !ok {
+			return httpx.ErrUnauthenticated
+		}
+		if !c.perVisitor.Allow(contactID) {
+			return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many requests; wait a moment and try again")
+		}
+		ctx.Set(contactKey, contactID)
+		return next(ctx)
+	}
+}
+
+type sessionRequest struct {
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Phone   string `json:"phone"`
+	Locale  string `json:"locale"`
+	PageURL string `json:"pageUrl"`
+}
+
+func (c *Channel) createSession(ctx echo.Context) error {
+	if !c.perIP.Allow(ctx.RealIP()) {
+		return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many new sessions from this address; wait a moment")
+	}
+	var req sessionRequest
+	if err := httpx.Bind(ctx, &req, 8<<10); err != nil {
+		return err
+	}
+	for field, v := range map[string]string{"name": req.Name, "email": req.Email, "phone": req.Phone, "locale": req.Locale, "pageUrl": req.PageURL} {
+		if utf8.RuneCountInString(v) > 500 {
+			return civicdesk.Errorf(civicdesk.CodeInvalid, "%s is longer than 500 characters", field)
+		}
+	}
+	if req.Email != "" && !strings.Contains(req.Email, "@") {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "email is not an email address")
+	}
+	// Unverified details never merge into an existing contact: every
+	// session is a new contact.
+	contact := civicdesk.Contact{ID: civicdesk.NewID("ct"), Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email),
+		Phone: strings.TrimSpace(req.Phone), Locale: strings.TrimSpace(req.Locale), CreatedAt: civicdesk.Now()}
+	if err := c.store.CreateContact(ctx.Request().Context(), contact); err != nil {
+		return err
+	}
+	secret, hash := auth.NewToken()
+	if err := c.store.PutToken(ctx.Request().Context(), civicdesk.Token{Hash: hash, Kind: civicdesk.TokenVisitor, SubjectID: contact.ID,
+		ExpiresAt: time.Now().Add(c.cfg.TokenTTL).UTC().Truncate(time.Millisecond)}); err != nil {
+		return err
+	}
+	return ctx.JSON(http.StatusCreated, map[string]string{"visitorToken": secret, "contactId": contact.ID})
+}
+
+type messageRequest struct {
+	ClientMessageID string `json:"clientMessageId"`
+	Text            string `json:"text"`
+}
+
+type messageAccepted struct {
+	MessageID      string `json:"messageId"`
+	ConversationID string `json:"conversationId"`
+}
+
+func (c *Channel) postMessage(ctx echo.Context) error {
+	contactID := ctx.Get(contactKey).(string)
+	var req messageRequest
+	if err := httpx.Bind(ctx, &req, 64<<10); err != nil {
+		return err
+	}
+	text := strings.TrimSpace(req.Text)
+	cmid := strings.TrimSpace(req.ClientMessageID)
+	if cmid == "" || len(cmid) > 128 {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "clientMessageId is required (a UUID, at most 128 characters)")
+	}
+	if text == "" {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "text is empty")
+	}
+	if !utf8.ValidString(text) {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "text is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(text) > c.cfg.MaxText {
+		return civicdesk.Errorf(civicdesk.CodeTooLarge, "text is longer than %d characters", c.cfg.MaxText)
+	}
+	rctx := ctx.Request().Context()
+	id := channels.MessageID(string(civicdesk.ChannelWebchat), contactID, cmid)
+	// A retry of a message already recorded gets the original answer.
+	if m, err := c.store.GetMessage(rctx, id); err == nil {
+		if m.ContactID != contactID {
+			return civicdesk.Errorf(civicdesk.CodeConflict, "clientMessageId already used")
+		}
+		return ctx.JSON(http.StatusAccepted, messageAccepted{MessageID: m.ID, ConversationID: m.ConversationID})
+	} else if !civicdesk.IsNotFound(err) {
+		return err
+	}
+	conv, err := c.openConversation(rctx, contactID)
+	if err != nil {
+		return err
+	}
+	m := civicdesk.Message{ID: id, ConversationID: conv.ID, ContactID: contactID, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+		Text: text, CreatedAt: civicdesk.Now(), Channel: civicdesk.ChannelWebchat, ClientMessageID: cmid}
+	if _, err := channels.Accept(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid); err != nil {
+		return err
+	}
+	return ctx.JSON(http.StatusAccepted, messageAccepted{MessageID: id, ConversationID: conv.ID})
+}
+
+func (c *Channel) openConversation(ctx context.Context, contactID string) (civicdesk.Conversation, error) {
+	mu, _ := c.convLocks.LoadOrStore(contactID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	now := civicdesk.Now()
+	conv, _, err := c.store.OpenConversation(ctx, civicdesk.Conversation{ID: civicdesk.NewID("cv"), ContactID: contactID,
+		Channel: civicdesk.ChannelWebchat, State: civicdesk.StateBot, Priority: civicdesk.UrgencyNormal.Priority(), CreatedAt: now, UpdatedAt: now})
+	return conv, err
+}
+
+// currentConversation is the visitor's open conversation, else its latest.
+func (c *Channel) currentConversation(ctx context.Context, contactID string) (*civicdesk.Conversation, error) {
+	cs, err := c.store.ListConversations(ctx, civicdesk.ConversationFilter{ContactID: contactID})
+	if err != nil {
+		return nil, err
+	}
+	var cur *civicdesk.Conversation
+	for i := range cs {
+		if cs[i].Channel != civicdesk.ChannelWebchat {
+			continue
+		}
+		if cur == nil || cs[i].State != civicdesk.StateClosed || cur.State == civicdesk.StateClosed {
+			cur = &cs[i]
+		}
+	}
+	return cur, nil
+}
+
+// afterSeq resolves an `after` message id of this visitor to its sequence.
+func (c *Channel) afterSeq(ctx context.Context, contactID, after string) (uint64, error) {
+	if after == "" {
+		return 0, nil
+	}
+	m, err := c.store.GetMessage(ctx, after)
+	if err != nil || m.ContactID != contactID {
+		if err == nil || civicdesk.IsNotFound(err) {
+			return 0, civicdesk.Errorf(civicdesk.CodeInvalid, "after names no message of this conversation")
+		}
+		return 0, err
+	}
+	return m.Seq, nil
+}
+
+type messagesResponse struct {
+	ConversationID *string             `json:"conversationId"`
+	State          *string             `json:"state"`
+	Messages       []civicdesk.Message `json:"messages"`
+}
+
+func (c *Channel) getMessages(ctx echo.Context) error {
+	contactID := ctx.Get(contactKey).(string)
+	rctx := ctx.Request().Context()
+	seq, err := c.afterSeq(rctx, contactID, ctx.QueryParam("after"))
+	if err != nil {
+		return err
+	}
+	resp := messagesResponse{Messages: []civicdesk.Message{}}
+	conv, err := c.currentConversation(rctx, contactID)
+	if err != nil {
+		return err
+	}
+	if conv != nil {
+		state := string(conv.State)
+		resp.ConversationID, resp.State = &conv.ID, &state
+		ms, err := c.store.ListMessages(rctx, conv.ID, seq, 0)
+		if err != nil {
+			return err
+		}
+		resp.Messages = append(resp.Messages, ms...)
+	}
+	return ctx.JSON(http.StatusOK, resp)
+}
+
+func (c *Channel) closeConversation(ctx echo.Context) error {
+	contactID := ctx.Get(contactKey).(string)
+	rctx := ctx.Request().Context()
+	conv, err := c.currentConversation(rctx, contactID)
+	if err != nil {
+		return err
+	}
+	if conv == nil {
+		return civicdesk.Errorf(civicdesk.CodeNotFound, "there is no conversation to close")
+	}
+	if conv.State != civicdesk.StateClosed {
+		now := civicdesk.Now()
+		conv.State, conv.ClosedAt, conv.UpdatedAt = civicdesk.StateClosed, &now, now
+		if conv.Disposition == "" {
+			conv.Disposition = "closed_by_citizen"
+		}
+		if err := c.store.PutConversation(rctx, *conv); err != nil {
+			return err
+		}
+		if err := c.publishConv(rctx, civicdesk.VerbClosed, *conv); err != nil {
+			return err
+		}
+	}
+	return ctx.JSON(http.StatusOK, map[string]any{"conversationId": conv.ID, "state": conv.State})
+}
+
+func (c *Channel) publishConv(ctx context.Context, verb string, conv civicdesk.Conversation) error {
+	data, err := json.Marshal(civicdesk.Event{Type: civicdesk.EventTypeOf(verb), Conversation: &conv, At: civicdesk.Now()})
+	if err != nil {
+		return fmt.Errorf("webchat: encode event: %w", err)
+	}
+	_, _, err = c.bus.Publish(ctx, civicdesk.ConvSubject(verb, conv.ID), data, verb+":"+conv.ID)
+	return err
+}
+
+type ratingRequest struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+func (c *Channel) rate(ctx echo.Context) error {
+	contactID := ctx.Get(contactKey).(string)
+	var req ratingRequest
+	if err := httpx.Bind(ctx, &req, 8<<10); err != nil {
+		return err
+	}
+	if req.Score < 1 || req.Score > 5 {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "score must be 1 to 5")
+	}
+	if utf8.RuneCountInString(req.Comment) > 2000 {
+		return civicdesk.Errorf(civicdesk.CodeTooLarge, "comment is longer than 2000 characters")
+	}
+	rctx := ctx.Request().Context()
+	conv, err := c.currentConversation(rctx, contactID)
+	if err != nil {
+		return err
+	}
+	if conv == nil {
+		return civicdesk.Errorf(civicdesk.CodeNotFound, "there is no conversation to rate")
+	}
+	conv.Rating, conv.RatingComment, conv.UpdatedAt = req.Score, strings.TrimSpace(req.Comment), civicdesk.Now()
+	if err := c.store.PutConversation(rctx, *conv); err != nil {
+		return err
+	}
+	return ctx.JSON(http.StatusOK, map[string]any{"conversationId": conv.ID, "score": req.Score})
+}
+
+type typingRequest struct {
+	Typing bool `json:"typing"`
+}
+
+// typing relays the citizen's typing indicator to the desk (core NATS only).
+func (c *Channel) typing(ctx echo.Context) error {
+	contactID := ctx.Get(contactKey).(string)
+	var req typingRequest
+	if err := httpx.Bind(ctx, &req, 1<<10); err != nil {
+		return err
+	}
+	conv, err := c.currentConversation(ctx.Request().Context(), contactID)
+	if err != nil {
+		return err
+	}
+	if conv == nil || conv.State == civicdesk.StateClosed {
+		return ctx.NoContent(http.StatusNoContent)
+	}
+	publishTyping(c.bus, *conv, civicdesk.Author{Kind: civicdesk.AuthorCitizen}, req.Typing)
+	return ctx.NoContent(http.StatusNoContent)
+}
+
+func publishTyping(bus Bus, conv civicdesk.Conversation, who civicdesk.Author, typing bool) {
+	slim := civicdesk.Conversation{ID: conv.ID, ContactID: conv.ContactID, Channel: conv.Channel, State: conv.State,
+		DepartmentID: conv.DepartmentID, AssignedAgentID: conv.AssignedAgentID}
+	reason := "stopped"
+	if typing {
+		reason = "typing"
+	}
+	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &slim, Author: &who, Reason: reason, At: civicdesk.Now()})
+	_ = bus.PublishCore(civicdesk.TypingSubject(conv.ID), data)
+}
+
+// tokenCache keeps recent token lookups in memory so that a request costs no
+// store read; it extends a token's expiry at most once a day.
+type tokenCache struct {
+	store Store
+	ttl   time.Duration
+	mu    sync.Mutex
+	m     map[string]cachedToken
+}
+
+type cachedToken struct {
+	contactID string
+	expires   time.Time
+	checked   time.Time
+}
+
+func newTokenCache(store Store, ttl time.Duration) *tokenCache {
+	return &tokenCache{store: store, ttl: ttl, m: map[string]cachedToken{}}
+}
+
+func (tc *tokenCache) lookup(ctx context.Context, secret string) (string, bool) {
+	if len(secret) > 200 {
+		return "", false
+	}
+	hash := auth.HashToken(secret)
+	now := time.Now()
+	tc.mu.Lock()
+	ct, ok := tc.m[hash]
+	tc.mu.Unlock()
+	if ok && now.Before(ct.expires) && now.Sub(ct.checked) < time.Minute {
+		return ct.contactID, true
+	}
+	t, err := tc.store.GetToken(ctx, hash)
+	if err != nil || t.Kind != civicdesk.TokenVisitor || !now.Before(t.ExpiresAt) {
+		tc.mu.Lock()
+		delete(tc.m, hash)
+		tc.mu.Unlock()
+		return "", false
+	}
+	if t.ExpiresAt.Sub(now) < tc.ttl-24*time.Hour {
+		t.ExpiresAt = now.Add(tc.ttl).UTC().Truncate(time.Millisecond)
+		_ = tc.store.PutToken(ctx, t)
+	}
+	tc.mu.Lock()
+	if len(tc.m) > 200000 {
+		clear(tc.m)
+	}
+	tc.m[hash] = cachedToken{contactID: t.SubjectID, expires: t.ExpiresAt, checked: now}
+	tc.mu.Unlock()
+	return t.SubjectID, true
+}

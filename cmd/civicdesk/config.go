@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+)
+
+// Config is every setting of `civicdesk serve`. Each comes from a flag, else
+// its CIVICDESK_* environment variable, else its default.
+type Config struct {
+	HTTPAddr        string
+	SMTPAddr        string
+	DataDir         string
+	NATSURL         string
+	NATSListen      string
+	MongoURI        string
+	MongoDatabase   string
+	OpenAIBaseURL   string
+	OpenAIAPIKey    string
+	OpenAIModel     string
+	PublicURL       string
+	TwilioAccount   string
+	TwilioToken     string
+	TwilioFrom      string
+	TwilioBaseURL   string
+	EmailDomain     string
+	EmailFrom       string
+	SMTPRelay       string
+	RateLimit       string
+	LogLevel        string
+	Demo            bool
+	EmergencyAdvice string
+}
+
+type setting struct {
+	flag, env, def, help string
+	dst                  *string
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"http-addr", "CIVICDESK_HTTP_ADDR", "127.0.0.1:8080", "HTTP address (widget, desk, APIs, SMS webhooks)", &c.HTTPAddr},
+		{"smtp-addr", "CIVICDESK_SMTP_ADDR", "127.0.0.1:2525", "inbound SMTP address", &c.SMTPAddr},
+		{"data-dir", "CIVICDESK_DATA_DIR", "./data", "where the embedded NATS and SQLite keep their data", &c.DataDir},
+		{"nats-url", "CIVICDESK_NATS_URL", "", "external NATS server or cluster (default: embedded)", &c.NATSURL},
+		{"nats-listen", "CIVICDESK_NATS_LISTEN", "", "host:port where the embedded NATS accepts TCP clients (default: none)", &c.NATSListen},
+		{"mongodb-uri", "CIVICDESK_MONGODB_URI", "", "MongoDB URI (default: embedded SQLite)", &c.MongoURI},
+		{"mongodb-database", "CIVICDESK_MONGODB_DATABASE", "civicdesk", "MongoDB database", &c.MongoDatabase},
+		{"openai-base-url", "CIVICDESK_OPENAI_BASE_URL", "", "OpenAI-compatible server for the LLM triager", &c.OpenAIBaseURL},
+		{"openai-api-key", "CIVICDESK_OPENAI_API_KEY", "", "API key of the LLM server", &c.OpenAIAPIKey},
+		{"openai-model", "CIVICDESK_OPENAI_MODEL", "", "model of the LLM triager", &c.OpenAIModel},
+		{"public-url", "CIVICDESK_PUBLIC_URL", "", "external base URL (default http://<http addr>)", &c.PublicURL},
+		{"twilio-account-sid", "CIVICDESK_TWILIO_ACCOUNT_SID", "", "Twilio account SID", &c.TwilioAccount},
+		{"twilio-auth-token", "CIVICDESK_TWILIO_AUTH_TOKEN", "", "Twilio auth token (checks X-Twilio-Signature)", &c.TwilioToken},
+		{"twilio-from", "CIVICDESK_TWILIO_FROM", "", "the agency's SMS number", &c.TwilioFrom},
+		{"twilio-base-url", "CIVICDESK_TWILIO_BASE_URL", "https://api.twilio.com", "Twilio API base URL", &c.TwilioBaseURL},
+		{"email-domain", "CIVICDESK_EMAIL_DOMAIN", "civicdesk.localhost", "domain of inbound email", &c.EmailDomain},
+		{"email-from", "CIVICDESK_EMAIL_FROM", "", "sender of outbound email (default help@<domain>)", &c.EmailFrom},
+		{"smtp-relay", "CIVICDESK_SMTP_RELAY", "", "SMTP relay host:port for outbound email", &c.SMTPRelay},
+		{"rate-limit", "CIVICDESK_RATE_LIMIT", "on", "rate limits per visitor, number and IP: on or off", &c.RateLimit},
+		{"log-level", "CIVICDESK_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+		{"emergency-guidance", "CIVICDESK_EMERGENCY_GUIDANCE", "", "text sent at once to a citizen in an emergency", &c.EmergencyAdvice},
+	}
+}
+
+// parseConfig reads flags over environment over defaults.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range c.settings() {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(s.dst, s.flag, def, s.help+" ("+s.env+")")
+	}
+	fs.BoolVar(&c.Demo, "demo", false, "seed demo departments and accounts (idempotent)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("http-addr (CIVICDESK_HTTP_ADDR) %q is not host:port", c.HTTPAddr))
+	}
+	if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("smtp-addr (CIVICDESK_SMTP_ADDR) %q is not host:port", c.SMTPAddr))
+	}
+	if c.RateLimit != "on" && c.RateLimit != "off" {
+		errs = append(errs, fmt.Errorf("rate-limit (CIVICDESK_RATE_LIMIT) must be on or off, not %q", c.RateLimit))
+	}
+	if c.DataDir == "" && (c.NATSURL == "" || c.MongoURI == "") {
+		errs = append(errs, errors.New("data-dir (CIVICDESK_DATA_DIR) is empty but the embedded NATS or SQLite needs it"))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level (CIVICDESK_LOG_LEVEL) must be debug, info, warn or error, not %q", c.LogLevel))
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.HTTPAddr
+	}
+	if c.EmailFrom == "" {
+		c.EmailFrom = "help@" + c.EmailDomain
+	}
+	return errors.Join(errs...)
+}

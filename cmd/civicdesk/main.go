@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `civicdesk: an omnichannel contact center for public services
+
+Usage:
+  civicdesk serve [--demo] [flags]   run the contact center (see civicdesk serve -h)
+  civicdesk triage [--eval FILE]     triage JSON Lines from stdin, one JSON line out per line in
+`
+
+// Main runs the command line and returns the exit code. ctx ends the server.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		var cfg Config
+		cfg, err = parseConfig("civicdesk serve", args[1:], getenv, stderr)
+		if err == nil {
+			err = serve(ctx, cfg, stderr)
+		}
+	case "triage":
+		err = triageCommand(args[1:], stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "civicdesk: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "civicdesk: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/agentdesk"
+	"github.com/civicdesk/civicdesk/bot"
+	"github.com/civicdesk/civicdesk/channels"
+	"github.com/civicdesk/civicdesk/channels/webchat"
+	"github.com/civicdesk/civicdesk/internal/httpx"
+	"github.com/civicdesk/civicdesk/internal/metrics"
+	"github.com/civicdesk/civicdesk/internal/mongostore"
+	"github.com/civicdesk/civicdesk/internal/natsbus"
+	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+	"github.com/civicdesk/civicdesk/internal/storetest"
+	"github.com/civicdesk/civicdesk/routing"
+	"github.com/civicdesk/civicdesk/widget"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Store is the whole store as the wiring sees it.
+type Store = storetest.Store
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// serve runs the contact center until ctx ends.
+func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
+	log := newLogger(stderr, cfg.LogLevel)
+	if cfg.NATSURL == "" || cfg.MongoURI == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+	}
+
+	var ns *server.Server
+	natsCfg := natsbus.Config{URL: cfg.NATSURL, Name: "civicdesk"}
+	if cfg.NATSURL == "" {
+		var err error
+		ns, err = natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		}()
+		natsCfg.Embedded = ns
+	}
+	startCtx, cancelStart := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelStart()
+	bus, err := natsbus.Connect(startCtx, natsCfg, log)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+
+	store, err := openStore(startCtx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if cfg.Demo {
+		if err := seedDemo(startCtx, store, log); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	depts, err := store.ListDepartments(startCtx)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, d := range depts {
+		names[d.ID] = d.Name
+	}
+	if _, ok := names["general"]; !ok {
+		names["general"] = "General"
+	}
+
+	triager, err := local.New()
+	if err != nil {
+		return fmt.Errorf("triager: %w", err)
+	}
+	rateLimit := cfg.RateLimit == "on"
+	recorder := channels.NewRecorder(store, bus, log)
+	chat, err := webchat.New(webchat.Config{RateLimit: rateLimit}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice}, triager, store, bus, log)
+	if err != nil {
+		return err
+	}
+	router, err := routing.New(routing.Config{}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	desk, err := agentdesk.New(agentdesk.Config{RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	pages, err := widget.New(widget.Config{})
+	if err != nil {
+		return err
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = httpx.ErrorHandler(log)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
+		return err
+	}}))
+	e.Use(httpx.SecurityHeaders())
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", func(c echo.Context) error {
+		rctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := bus.Ping(rctx); err != nil {
+			return civicdesk.Wrap(civicdesk.CodeUnavailable, err, "NATS is not answering")
+		}
+		if err := store.Ping(rctx); err != nil {
+			return civicdesk.Wrap(civicdesk.CodeUnavailable, err, "the store is not answering")
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})))
+	chat.Register(e)
+	desk.Register(e)
+	desk.RegisterPages(e)
+	pages.Register(e)
+
+	runCtx, stopRun := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	start := func(name string, run func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(runCtx); err != nil && runCtx.Err() == nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	start("recorder", recorder.Run)
+	start("webchat", chat.Run)
+	start("bot", triageBot.Run)
+	start("routing", router.Run)
+	start("agentdesk", desk.Run)
+	start("webchat delivery", func(ctx context.Context) error {
+		// Webchat replies reach the citizen through the event fan-out; this
+		// consumer marks the outbound copy handled.
+		return bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamOutbound, Durable: "webchat",
+			Filters: []string{civicdesk.OutboundSubject(civicdesk.ChannelWebchat, "*")}}, func(context.Context, civicdesk.Delivery) error { return nil })
+	})
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		stopRun()
+		wg.Wait()
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	log.Info("CivicDesk listening", "url", "http://"+ln.Addr().String(), "demo", cfg.Demo)
+	fmt.Fprintf(stderr, "CivicDesk listening on http://%s\n", ln.Addr())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		log.Error("stopping after failure", "err", runErr)
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stopRun() // consumers drain and sockets close
+	_ = srv.Shutdown(shutCtx)
+	wg.Wait()
+	_ = bus.Drain()
+	return runErr
+}
+
+func openStore(ctx context.Context, cfg Config) (Store, error) {
+	if cfg.MongoURI != "" {
+		return mongostore.New(ctx, mongostore.Config{URI: cfg.MongoURI, Database: cfg.MongoDatabase})
+	}
+	return sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(cfg.DataDir, "civicdesk.db")})
+}

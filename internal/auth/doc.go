@@ -1,0 +1,5 @@
+// Package auth holds the credential primitives every entry point uses:
+// random bearer tokens stored only as hashes, argon2id password hashes, and
+// constant-time comparison. The widget's visitor tokens and the desk's
+// sessions are both built on it.
+package auth

@@ -1,0 +1,50 @@
+package httpx
+
+import (
+	"testing"
+
+	"github.com/civicdesk/civicdesk"
+)
+
+func TestDecodeStrict(t *testing.T) {
+	type body struct {
+		Text string `json:"text"`
+	}
+	cases := map[string]civicdesk.Code{
+		`{"text":"hi"}`:        "",
+		`{"txt":"hi"}`:         civicdesk.CodeUnknownField,
+		`{"text":1}`:           civicdesk.CodeInvalid,
+		``:                     civicdesk.CodeInvalid,
+		`{"text":"a"} {"x":1}`: civicdesk.CodeInvalid,
+		`{"text":"a"`:          civicdesk.CodeInvalid,
+		`[1,2]`:                civicdesk.CodeInvalid,
+	}
+	for in, want := range cases {
+		var b body
+		err := Decode([]byte(in), &b)
+		if want == "" {
+			if err != nil {
+				t.Errorf("Decode(%q) = %v", in, err)
+			}
+			continue
+		}
+		if civicdesk.ErrorCode(err) != want {
+			t.Errorf("Decode(%q) code = %v, want %v", in, civicdesk.ErrorCode(err), want)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"text":"hi","n":2}`))
+	f.Add([]byte(`{"x":`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v struct {
+			Text string `json:"text"`
+			N    int    `json:"n"`
+		}
+		err := Decode(data, &v)
+		if err != nil && civicdesk.ErrorCode(err) == civicdesk.CodeInternal {
+			t.Fatalf("bad input gave an internal error: %v", err)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package natsbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bus is a connection to NATS with JetStream. It is safe for concurrent use.
+type Bus struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	log *slog.Logger
+}
+
+// Config says how to reach NATS: an embedded server (in-process) or a URL.
+type Config struct {
+	Embedded *server.Server
+	URL      string
+	Name     string
+	// Replicas of each stream in a cluster; 0 or 1 on a single server.
+	Replicas int
+}
+
+// DedupeWindow is how long JetStream remembers a Nats-Msg-Id. A client that
+// retries within it gets the original acknowledgement.
+const DedupeWindow = 30 * time.Minute
+
+// Connect connects and declares the streams.
+func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+	}
+	url := cfg.URL
+	if cfg.Embedded != nil {
+		opts = append(opts, nats.InProcessServer(cfg.Embedded))
+		url = cfg.Embedded.ClientURL()
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: connect: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
+	}
+	b := &Bus{nc: nc, js: js, log: log.With("component", "natsbus")}
+	if err := b.ensureStreams(ctx, max(cfg.Replicas, 1)); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bus) ensureStreams(ctx context.Context, replicas int) error {
+	streams := []jetstream.StreamConfig{
+		{Name: civicdesk.StreamInbound, Subjects: []string{civicdesk.SubjectsInbound}},
+		{Name: civicdesk.StreamEvents, Subjects: []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent}},
+		{Name: civicdesk.StreamOutbound, Subjects: []string{civicdesk.SubjectsOutbound}},
+	}
+	for _, sc := range streams {
+		sc.Storage = jetstream.FileStorage
+		sc.Duplicates = DedupeWindow
+		sc.Replicas = replicas
+		sc.MaxAge = 30 * 24 * time.Hour
+		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("natsbus: stream %s: %w", sc.Name, err)
+		}
+	}
+	return nil
+}
+
+// Publish publishes data to subject on JetStream with msgID as Nats-Msg-Id
+// and returns once the stream has stored it. duplicate reports that msgID was
+// seen within the dedupe window and nothing new was stored.
+func (b *Bus) Publish(ctx context.Context, subject string, data []byte, msgID string) (seq uint64, duplicate bool, err error) {
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	ack, err := b.js.Publish(ctx, subject, data, opts...)
+	if err != nil {
+		return 0, false, civicdesk.Wrap(civicdesk.CodeUnavailable, err, "the message could not be stored, try again")
+	}
+	return ack.Sequence, ack.Duplicate, nil
+}
+
+// PublishCore publishes without persistence, for ephemeral fan-out.
+func (b *Bus) PublishCore(subject string, data []byte) error {
+	return b.nc.Publish(subject, data)
+}
+
+// Subscribe delivers every message on subject (core NATS, wildcards allowed)
+// to handler, in order, until the returned function is called.
+func (b *Bus) Subscribe(subject string, handler func(subject string, data []byte)) (func(), error) {
+	sub, err := b.nc.Subscribe(subject, func(m *nats.Msg) { handler(m.Subject, m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: subscribe %s: %w", subject, err)
+	}
+	if err := sub.SetPendingLimits(1<<20, 1<<30); err != nil {
+		return nil, fmt.Errorf("natsbus: pending limits: %w", err)
+	}
+	// Flush so the server knows the interest before we return: callers rely
+	// on seeing everything published after Subscribe returns.
+	if err := b.nc.Flush(); err != nil {
+		return nil, fmt.Errorf("natsbus: flush: %w", err)
+	}
+	return func() { _ = sub.Unsubscribe() }, nil
+}
+
+// Consume runs handler for each message of a durable consumer, one at a time
+// in stream order, until ctx is done. A nil error acknowledges; an error is
+// logged and the message is redelivered after a backoff. Shared across
+// replicas: each message is handled once.
+func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler func(ctx context.Context, d civicdesk.Delivery) error) error {
+	if cfg.AckWait == 0 {
+		cfg.AckWait = 30 * time.Second
+	}
+	cons, err := b.js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
+		Durable:        cfg.Durable,
+		FilterSubjects: cfg.Filters,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        cfg.AckWait,
+		MaxAckPending:  1000,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("natsbus: consumer %s: %w", cfg.Durable, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(256))
+	if err != nil {
+		return fmt.Errorf("natsbus: consume %s: %w", cfg.Durable, err)
+	}
+	go func() {
+		<-ctx.Done()
+		it.Drain()
+	}()
+	log := b.log.With("consumer", cfg.Durable)
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				return nil
+			}
+			log.Warn("consumer next", "err", err)
+			continue
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			log.Error("message without metadata", "err", err)
+			_ = msg.Term()
+			continue
+		}
+		d := civicdesk.Delivery{Subject: msg.Subject(), Data: msg.Data(), Seq: meta.Sequence.Stream, Time: meta.Timestamp, NumDelivered: meta.NumDelivered}
+		if err := handler(ctx, d); err != nil {
+			if civicdesk.ErrorCode(err) == civicdesk.CodeInvalid {
+				// Undecodable or impossible: retrying cannot help.
+				log.Error("dropping invalid message", "seq", d.Seq, "err", err)
+				_ = msg.Term()
+				continue
+			}
+			delay := time.Duration(min(meta.NumDelivered, 30)) * 200 * time.Millisecond
+			log.Warn("handler failed, will retry", "seq", d.Seq, "delivered", meta.NumDelivered, "err", err)
+			_ = msg.NakWithDelay(delay)
+			continue
+		}
+		if err := msg.Ack(); err != nil {
+			log.Warn("ack", "seq", d.Seq, "err", err)
+		}
+	}
+}
+
+// Ping checks that NATS and JetStream answer.
+func (b *Bus) Ping(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return errors.New("natsbus: not connected")
+	}
+	if _, err := b.js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("natsbus: jetstream: %w", err)
+	}
+	return nil
+}
+
+// Drain finishes in-flight work and closes the connection.
+func (b *Bus) Drain() error {
+	if b.nc.IsClosed() {
+		return nil
+	}
+	return b.nc.Drain()
+}
+
+// Close closes the connection at once.
+func (b *Bus) Close() { b.nc.Close() }
