@@ -128,6 +128,8 @@ type Conversation struct {
 	RatingComment   string            `json:"ratingComment,omitempty"`
 	// LastMessage is a preview of the latest citizen message, for lists.
 	LastMessage string `json:"lastMessage,omitempty"`
+	// Decisions are the routing decisions taken on it, latest last.
+	Decisions []RoutingDecision `json:"decisions,omitempty"`
 }
 
 // Contact is a citizen, as far as the agency knows them.
@@ -261,4 +263,23 @@ type ConsumerSpec struct {
 	Filters []string
 	// AckWait is how long a message may be in handling before redelivery.
 	AckWait time.Duration
+}
+
+// RoutingDecision explains one decision of the routing engine: which rule or
+// escalation step decided, who was considered and why the winner won.
+type RoutingDecision struct {
+	Kind       string             `json:"kind"` // queue, assign, offer, requeue, escalate, …
+	Rule       string             `json:"rule"`
+	AgentID    string             `json:"agentId,omitempty"`
+	Candidates []RoutingCandidate `json:"candidates,omitempty"`
+	Why        string             `json:"why"`
+	At         time.Time          `json:"at"`
+}
+
+// RoutingCandidate is one agent weighed in a routing decision.
+type RoutingCandidate struct {
+	AgentID  string  `json:"agentId"`
+	Eligible bool    `json:"eligible"`
+	Why      string  `json:"why"`
+	Score    float64 `json:"score,omitempty"`
 }
