@@ -74,6 +74,8 @@ type Message struct {
 	// ClientMessageID is the sender's own id (widget clientMessageId,
 	// Twilio MessageSid, email Message-ID), kept for dedupe and threading.
 	ClientMessageID string `json:"clientMessageId,omitempty"`
+	// Attachments are files sent with it (MMS media, email attachments).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Urgency of a triaged conversation.
@@ -282,4 +284,24 @@ type RoutingCandidate struct {
 	Eligible bool    `json:"eligible"`
 	Why      string  `json:"why"`
 	Score    float64 `json:"score,omitempty"`
+}
+
+// Attachment is a file sent with a message: an MMS media link or an email
+// attachment. URL is where the desk can fetch it.
+type Attachment struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	URL         string `json:"url"`
+}
+
+// Record is a small keyed value a channel keeps in the store: an SMS
+// opt-out, an email thread reference, a delivery state. Keys sort as bytes,
+// so a prefix selects a group (e.g. one conversation's deliveries).
+type Record struct {
+	Kind      string    `json:"kind"`
+	Key       string    `json:"key"`
+	Value     []byte    `json:"value"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }

@@ -86,6 +86,8 @@ type messageDoc struct {
 	Channel         string    `bson:"channel"`
 	Seq             int64     `bson:"seq"`
 	ClientMessageID string    `bson:"clientMessageId"`
+	// Attachments keep the domain's shape (lower-case field names).
+	Attachments []civicdesk.Attachment `bson:"attachments,omitempty"`
 }
 
 type noteDoc struct {
@@ -248,6 +250,7 @@ func messageToDoc(m civicdesk.Message) (messageDoc, error) {
 		Channel:         string(m.Channel),
 		Seq:             seq,
 		ClientMessageID: m.ClientMessageID,
+		Attachments:     m.Attachments,
 	}, nil
 }
 
@@ -265,6 +268,7 @@ func (d messageDoc) domain() (civicdesk.Message, error) {
 		Channel:         civicdesk.Channel(d.Channel),
 		Seq:             uint64(d.Seq),
 		ClientMessageID: d.ClientMessageID,
+		Attachments:     d.Attachments,
 	}, nil
 }
 
@@ -303,4 +307,30 @@ func (d agentDoc) domain() civicdesk.Agent {
 		PasswordHash: d.PasswordHash,
 		Disabled:     d.Disabled,
 	}
+}
+
+// recordDoc is a Record; _id is recordID(kind, key), so kind and key are
+// unique together and a prefix of a kind is a range on _id.
+type recordDoc struct {
+	ID        string    `bson:"_id"`
+	Kind      string    `bson:"kind"`
+	Key       string    `bson:"key"`
+	Value     []byte    `bson:"value"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+// recordID joins kind and key with a NUL byte, which sorts before every
+// other byte, so the keys of one kind form one contiguous _id range.
+func recordID(kind, key string) string { return kind + "\x00" + key }
+
+func recordToDoc(r civicdesk.Record) recordDoc {
+	v := r.Value
+	if v == nil {
+		v = []byte{}
+	}
+	return recordDoc{ID: recordID(r.Kind, r.Key), Kind: r.Kind, Key: r.Key, Value: v, UpdatedAt: toDate(r.UpdatedAt)}
+}
+
+func (d recordDoc) domain() civicdesk.Record {
+	return civicdesk.Record{Kind: d.Kind, Key: d.Key, Value: d.Value, UpdatedAt: fromDate(d.UpdatedAt)}
 }

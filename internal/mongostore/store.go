@@ -43,6 +43,7 @@ const (
 	collNotes         = "notes"
 	collAgents        = "agents"
 	collDepartments   = "departments"
+	collRecords       = "records"
 )
 
 // Tuning of OpenConversation when another caller holds the slot.
@@ -64,6 +65,7 @@ type Store struct {
 
 	contacts, tokens, conversations, open *mongo.Collection
 	messages, notes, agents, departments  *mongo.Collection
+	records                               *mongo.Collection
 
 	closeOnce sync.Once
 	closeErr  error
@@ -102,6 +104,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		notes:         db.Collection(collNotes),
 		agents:        db.Collection(collAgents),
 		departments:   db.Collection(collDepartments),
+		records:       db.Collection(collRecords),
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -570,4 +573,74 @@ func (s *Store) ListDepartments(ctx context.Context) ([]civicdesk.Department, er
 		out[i] = civicdesk.Department(d)
 	}
 	return out, nil
+}
+
+// PutRecord stores r, replacing the record of the same kind and key.
+func (s *Store) PutRecord(ctx context.Context, r civicdesk.Record) error {
+	d := recordToDoc(r)
+	return mapErr(replaceUpsert(ctx, s.records, d.ID, d), "put record")
+}
+
+// InsertRecord stores r unless its kind and key exist.
+func (s *Store) InsertRecord(ctx context.Context, r civicdesk.Record) (bool, error) {
+	_, err := s.records.InsertOne(ctx, recordToDoc(r))
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "insert record")
+	}
+	return true, nil
+}
+
+// GetRecord returns a record by kind and key.
+func (s *Store) GetRecord(ctx context.Context, kind, key string) (civicdesk.Record, error) {
+	var d recordDoc
+	if err := findOne(ctx, s.records, byID(recordID(kind, key)), &d, "get record"); err != nil {
+		return civicdesk.Record{}, err
+	}
+	return d.domain(), nil
+}
+
+// ListRecords returns the records of kind whose key starts with prefix, as a
+// range on _id (no regular expression, so keys need no escaping).
+func (s *Store) ListRecords(ctx context.Context, kind, prefix string, limit int) ([]civicdesk.Record, error) {
+	lo := recordID(kind, prefix)
+	rng := bson.D{{Key: "$gte", Value: lo}}
+	if hi := prefixEnd(lo); hi != "" {
+		rng = append(rng, bson.E{Key: "$lt", Value: hi})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
+	if limit > 0 {
+		opts.SetLimit(int64(limit))
+	}
+	docs, err := findAll[recordDoc](ctx, s.records, bson.D{{Key: "_id", Value: rng}}, opts, "list records")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]civicdesk.Record, 0, len(docs))
+	for _, d := range docs {
+		if d.Kind == kind && strings.HasPrefix(d.Key, prefix) {
+			out = append(out, d.domain())
+		}
+	}
+	return out, nil
+}
+
+// prefixEnd is the smallest string greater than every string with prefix p.
+func prefixEnd(p string) string {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
+}
+
+// DeleteRecord removes a record; a missing one is not an error.
+func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
+	_, err := s.records.DeleteOne(ctx, byID(recordID(kind, key)))
+	return mapErr(err, "delete record")
 }

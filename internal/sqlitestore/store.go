@@ -71,6 +71,9 @@ CREATE INDEX IF NOT EXISTS notes_conversation ON notes(conversation_id, created_
 CREATE TABLE IF NOT EXISTS agents (
 	id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, status TEXT NOT NULL, password_hash TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS departments (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+	kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, updated_at INTEGER NOT NULL,
+	PRIMARY KEY (kind, key));
 `
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -475,4 +478,78 @@ func (s *Store) ListDepartments(ctx context.Context) ([]civicdesk.Department, er
 		out = append(out, d)
 	}
 	return out, mapErr(rows.Err(), "list departments")
+}
+
+// PutRecord stores r, replacing any record of the same kind and key.
+func (s *Store) PutRecord(ctx context.Context, r civicdesk.Record) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO records(kind,key,value,updated_at) VALUES(?,?,?,?)
+		ON CONFLICT(kind,key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at`,
+		r.Kind, r.Key, r.Value, ms(r.UpdatedAt))
+	return mapErr(err, "put record")
+}
+
+// InsertRecord stores r unless its kind and key exist.
+func (s *Store) InsertRecord(ctx context.Context, r civicdesk.Record) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO records(kind,key,value,updated_at) VALUES(?,?,?,?) ON CONFLICT(kind,key) DO NOTHING`,
+		r.Kind, r.Key, r.Value, ms(r.UpdatedAt))
+	if err != nil {
+		return false, mapErr(err, "insert record")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// GetRecord returns a record by kind and key.
+func (s *Store) GetRecord(ctx context.Context, kind, key string) (civicdesk.Record, error) {
+	r := civicdesk.Record{Kind: kind, Key: key}
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT value,updated_at FROM records WHERE kind=? AND key=?`, kind, key).Scan(&r.Value, &at)
+	if err != nil {
+		return r, mapErr(err, "get record")
+	}
+	r.UpdatedAt = fromMS(at)
+	return r, nil
+}
+
+// ListRecords returns the records of kind whose key starts with prefix.
+func (s *Store) ListRecords(ctx context.Context, kind, prefix string, limit int) ([]civicdesk.Record, error) {
+	// A range on the primary key instead of LIKE: no escaping, index used.
+	q := `SELECT key,value,updated_at FROM records WHERE kind=? AND key>=? AND (?='' OR key<?) ORDER BY key`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, kind, prefix, prefix, prefixEnd(prefix))
+	if err != nil {
+		return nil, mapErr(err, "list records")
+	}
+	defer rows.Close()
+	var out []civicdesk.Record
+	for rows.Next() {
+		r := civicdesk.Record{Kind: kind}
+		var at int64
+		if err := rows.Scan(&r.Key, &r.Value, &at); err != nil {
+			return nil, mapErr(err, "list records")
+		}
+		r.UpdatedAt = fromMS(at)
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err(), "list records")
+}
+
+// prefixEnd is the smallest string greater than every string with prefix p.
+func prefixEnd(p string) string {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
+}
+
+// DeleteRecord removes a record; a missing one is not an error.
+func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE kind=? AND key=?`, kind, key)
+	return mapErr(err, "delete record")
 }

@@ -56,6 +56,16 @@ type Store interface {
 	ListAgents(ctx context.Context) ([]civicdesk.Agent, error) // by email
 	SetAgentStatus(ctx context.Context, id string, s civicdesk.AgentStatus) error
 
+	// PutRecord stores r, replacing the record of the same kind and key.
+	PutRecord(ctx context.Context, r civicdesk.Record) error
+	// InsertRecord stores r unless its kind and key exist; inserted says which.
+	InsertRecord(ctx context.Context, r civicdesk.Record) (inserted bool, err error)
+	GetRecord(ctx context.Context, kind, key string) (civicdesk.Record, error)
+	// ListRecords returns the records of kind whose key starts with prefix,
+	// by key, at most limit (0 = all).
+	ListRecords(ctx context.Context, kind, prefix string, limit int) ([]civicdesk.Record, error)
+	DeleteRecord(ctx context.Context, kind, key string) error
+
 	PutDepartment(ctx context.Context, d civicdesk.Department) error
 	ListDepartments(ctx context.Context) ([]civicdesk.Department, error) // by ID
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Notes", testNotes},
 		{"Agents", testAgents},
 		{"Departments", testDepartments},
+		{"Records", testRecords},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,7 +271,7 @@ func testMessages(t *testing.T, s Store) {
 	if len(all) != 4 || all[0].ID != "m1" || all[1].ID != "m2" || all[2].ID != "m3" || all[3].ID != "m4" {
 		t.Fatalf("ListMessages = %v", all)
 	}
-	if all[0].Text != "one <b>" || all[1].Text != "two ✓ 二" || all[0] != msg("m1", 10, "one <b>") {
+	if all[0].Text != "one <b>" || all[1].Text != "two ✓ 二" || !reflect.DeepEqual(all[0], msg("m1", 10, "one <b>")) {
 		t.Fatalf("message round trip: %+v", all[0])
 	}
 	if all[3].Author != agent.Author {
@@ -359,5 +361,61 @@ func testDepartments(t *testing.T, s Store) {
 	must(t, err)
 	if len(ds) != 2 || ds[0] != (civicdesk.Department{ID: "benefits", Name: "Benefits"}) || ds[1].ID != "taxes" {
 		t.Fatalf("ListDepartments = %+v", ds)
+	}
+}
+
+func testRecords(t *testing.T, s Store) {
+	rec := func(kind, key, v string) civicdesk.Record {
+		return civicdesk.Record{Kind: kind, Key: key, Value: []byte(v), UpdatedAt: t0}
+	}
+	must(t, s.PutRecord(ctx(t), rec("delivery", "cv_1/m2", "sent")))
+	must(t, s.PutRecord(ctx(t), rec("delivery", "cv_1/m1", "sent")))
+	must(t, s.PutRecord(ctx(t), rec("delivery", "cv_10/m9", "sent")))
+	must(t, s.PutRecord(ctx(t), rec("optout", "cv_1/m1", "other kind")))
+	r := rec("delivery", "cv_1/m1", "delivered")
+	r.UpdatedAt = t0.Add(time.Second)
+	must(t, s.PutRecord(ctx(t), r))
+	got, err := s.GetRecord(ctx(t), "delivery", "cv_1/m1")
+	must(t, err)
+	if string(got.Value) != "delivered" || !got.UpdatedAt.Equal(r.UpdatedAt) || got.Kind != "delivery" || got.Key != "cv_1/m1" {
+		t.Fatalf("GetRecord = %+v", got)
+	}
+	list, err := s.ListRecords(ctx(t), "delivery", "cv_1/", 0)
+	must(t, err)
+	if len(list) != 2 || list[0].Key != "cv_1/m1" || list[1].Key != "cv_1/m2" {
+		t.Fatalf("ListRecords prefix cv_1/ = %+v", list)
+	}
+	all, err := s.ListRecords(ctx(t), "delivery", "", 2)
+	must(t, err)
+	if len(all) != 2 || all[0].Key != "cv_1/m1" {
+		t.Fatalf("ListRecords limit 2 = %+v", all)
+	}
+	// Characters that mean something to regexes or LIKE are plain in keys.
+	must(t, s.PutRecord(ctx(t), rec("thread", "<a.b*c%_d@x>", "cv_1")))
+	must(t, s.PutRecord(ctx(t), rec("thread", "<aXb*c%_d@x>", "cv_2")))
+	th, err := s.ListRecords(ctx(t), "thread", "<a.b*", 0)
+	must(t, err)
+	if len(th) != 1 || string(th[0].Value) != "cv_1" {
+		t.Fatalf("ListRecords with special characters = %+v", th)
+	}
+	ins, err := s.InsertRecord(ctx(t), rec("once", "k", "first"))
+	must(t, err)
+	if !ins {
+		t.Fatal("first InsertRecord not inserted")
+	}
+	ins, err = s.InsertRecord(ctx(t), rec("once", "k", "second"))
+	must(t, err)
+	if ins {
+		t.Fatal("second InsertRecord inserted")
+	}
+	if got, _ := s.GetRecord(ctx(t), "once", "k"); string(got.Value) != "first" {
+		t.Fatalf("InsertRecord replaced: %q", got.Value)
+	}
+	must(t, s.DeleteRecord(ctx(t), "once", "k"))
+	if _, err := s.GetRecord(ctx(t), "once", "k"); !civicdesk.IsNotFound(err) {
+		t.Fatalf("deleted record: %v", err)
+	}
+	if err := s.DeleteRecord(ctx(t), "once", "k"); err != nil && !civicdesk.IsNotFound(err) {
+		t.Fatalf("deleting a missing record: %v", err)
 	}
 }
