@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/bot/kb"
 	"github.com/civicdesk/civicdesk/internal/metrics"
 )
 
@@ -16,10 +17,16 @@ type Triager interface {
 	Triage(text, channel string) civicdesk.Triage
 }
 
+// Knowledge is the knowledge base the bot answers from.
+type Knowledge interface {
+	Search(query, lang string, k int) []kb.Hit
+}
+
 // Store is what the bot needs of the store.
 type Store interface {
 	GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error)
 	PutConversation(ctx context.Context, c civicdesk.Conversation) error
+	ListMessages(ctx context.Context, convID string, afterSeq uint64, limit int) ([]civicdesk.Message, error)
 }
 
 // Bus is what the bot needs of NATS.
@@ -34,38 +41,54 @@ type Config struct {
 	// to Fallback.
 	Departments map[string]string // id → display name
 	Fallback    string
-	// EmergencyGuidance is sent at once when a message is an emergency.
+	// EmergencyGuidance replaces the built-in emergency guidance (911, 988)
+	// in every language when set.
 	EmergencyGuidance string
 	Name              string // the bot's name as authors show it
+	Agency            string // the agency's name in the greeting
+	// KBMinScore is the BM25 score an article needs to be offered as an
+	// answer; KBMinTerms the distinct query terms it must contain.
+	KBMinScore float64
+	KBMinTerms int
+	// ClarifyBelow is the triage confidence under which the bot asks one
+	// clarifying question before handing off.
+	ClarifyBelow float64
 }
 
 // Bot is the triage consumer.
 type Bot struct {
 	cfg     Config
 	triager Triager
+	kb      Knowledge
 	store   Store
 	bus     Bus
 	log     *slog.Logger
 }
 
-// DefaultEmergencyGuidance is used when none is configured.
-const DefaultEmergencyGuidance = "If you or someone else is in danger right now, call 911. For a mental health crisis, call or text 988. We are connecting you with a caseworker first in line."
-
-// New returns the bot.
-func New(cfg Config, triager Triager, store Store, bus Bus, log *slog.Logger) (*Bot, error) {
+// New returns the bot; knowledge may be nil (no answers, only hand-offs).
+func New(cfg Config, triager Triager, knowledge Knowledge, store Store, bus Bus, log *slog.Logger) (*Bot, error) {
 	if triager == nil {
 		return nil, fmt.Errorf("bot: no triager")
 	}
 	if cfg.Fallback == "" {
 		cfg.Fallback = "general"
 	}
-	if cfg.EmergencyGuidance == "" {
-		cfg.EmergencyGuidance = DefaultEmergencyGuidance
-	}
 	if cfg.Name == "" {
 		cfg.Name = "CivicDesk assistant"
 	}
-	return &Bot{cfg: cfg, triager: triager, store: store, bus: bus, log: log.With("component", "bot")}, nil
+	if cfg.Agency == "" {
+		cfg.Agency = "the City"
+	}
+	if cfg.KBMinScore == 0 {
+		cfg.KBMinScore = 6
+	}
+	if cfg.KBMinTerms == 0 {
+		cfg.KBMinTerms = 2
+	}
+	if cfg.ClarifyBelow == 0 {
+		cfg.ClarifyBelow = 0.35
+	}
+	return &Bot{cfg: cfg, triager: triager, kb: knowledge, store: store, bus: bus, log: log.With("component", "bot")}, nil
 }
 
 // Run consumes recorded messages until ctx is done.
@@ -73,6 +96,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	return b.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "bot",
 		Filters: []string{civicdesk.ConvSubject(civicdesk.VerbMessage, "*")}}, b.handle)
 }
+
+// Prefixes of the bot's message ids: they make each reply idempotent and
+// tell, from the history, what the bot has already said.
+const (
+	idAsk     = "msg_bot_ask_"
+	idKB      = "msg_bot_kb_"
+	idGlad    = "msg_bot_glad_"
+	idHandoff = "msg_bot_handoff_"
+	idSOS     = "msg_bot_emergency_"
+)
 
 func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	var ev civicdesk.Event
@@ -87,34 +120,139 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	if err != nil {
 		return fmt.Errorf("bot: conversation: %w", err)
 	}
-	if conv.State != civicdesk.StateBot || conv.Triage != nil {
-		return nil // with a person, closed, or already handed off
+	if conv.State != civicdesk.StateBot {
+		return nil // with a person, or closed
 	}
-	t := b.triager.Triage(m.Text, string(m.Channel))
+	history, err := b.store.ListMessages(ctx, conv.ID, 0, 0)
+	if err != nil {
+		return fmt.Errorf("bot: history: %w", err)
+	}
+	var citizen []string
+	greeted, asked, answered, handedOff := false, false, false, false
+	for _, h := range history {
+		switch {
+		case h.Author.Kind == civicdesk.AuthorCitizen && h.Seq <= m.Seq:
+			citizen = append(citizen, h.Text)
+		case strings.HasPrefix(h.ID, idAsk):
+			asked = true
+		case strings.HasPrefix(h.ID, idKB):
+			answered = true
+		case strings.HasPrefix(h.ID, idHandoff):
+			handedOff = true
+		}
+		if h.Author.Kind == civicdesk.AuthorBot {
+			greeted = true // the first bot message carries the greeting
+		}
+	}
+	if handedOff {
+		return nil // a redelivery after the hand-off was announced
+	}
+	// The latest message decides urgency and a wish for a person on its own;
+	// the whole exchange decides the department.
+	latest := b.triager.Triage(m.Text, string(m.Channel))
+	t := latest
+	if len(citizen) > 1 {
+		t = b.triager.Triage(strings.Join(citizen, "\n"), string(m.Channel))
+		t.WantsHuman = t.WantsHuman || latest.WantsHuman
+		if latest.Urgency.Priority() > t.Urgency.Priority() {
+			t.Urgency = latest.Urgency
+		}
+		t.Reasons = append(t.Reasons, fmt.Sprintf("triaged on %d citizen messages", len(citizen)))
+	}
 	if _, ok := b.cfg.Departments[t.Department]; !ok {
 		t.Reasons = append(t.Reasons, fmt.Sprintf("department %q unknown here, sent to %s", t.Department, b.cfg.Fallback))
 		t.Department = b.cfg.Fallback
 	}
-	metrics.Triages.WithLabelValues(t.Department, string(t.Urgency)).Inc()
+	lang := t.Language
+	vars := map[string]string{"agency": b.cfg.Agency, "dept": b.cfg.Departments[t.Department]}
+	greet := ""
+	if !greeted {
+		greet = phrase(lang, func(p phrases) string { return p.greet }, vars) + "\n"
+	}
+
+	switch {
+	case t.Urgency == civicdesk.UrgencyEmergency:
+		guidance := b.cfg.EmergencyGuidance
+		if guidance == "" {
+			guidance = phrase(lang, func(p phrases) string { return p.emergency }, vars)
+		}
+		if err := b.say(ctx, conv, idSOS+m.ID, guidance); err != nil {
+			return err
+		}
+		return b.handoff(ctx, conv, m, t, "", idHandoff+m.ID, "")
+	case t.WantsHuman:
+		return b.handoff(ctx, conv, m, t, greet, idHandoff+m.ID, phrase(lang, func(p phrases) string { return p.handoffHuman }, vars))
+	case answered && isThanks(m.Text):
+		metrics.Triages.WithLabelValues(t.Department, "contained").Inc()
+		return b.say(ctx, conv, idGlad+m.ID, phrase(lang, func(p phrases) string { return p.glad }, vars))
+	case answered || asked:
+		// One answer or one question at most: then a person.
+		return b.handoff(ctx, conv, m, t, greet, idHandoff+m.ID, "")
+	}
+	if hit, ok := b.answer(m.Text, lang, t); ok {
+		a := hit.Article
+		text := greet + phrase(lang, func(p phrases) string { return p.kbAnswer }, map[string]string{
+			"title": a.Title, "url": a.URL, "summary": a.Summary})
+		t.Reasons = append(t.Reasons, fmt.Sprintf("answered from article %q (score %.1f; matched %s)", a.ID, hit.Score, strings.Join(hit.Matched, ", ")))
+		if err := b.record(ctx, conv, t); err != nil {
+			return err
+		}
+		return b.say(ctx, conv, idKB+m.ID, text)
+	}
+	if t.Confidence < b.cfg.ClarifyBelow && t.Urgency == civicdesk.UrgencyNormal {
+		t.Reasons = append(t.Reasons, fmt.Sprintf("confidence %.2f below %.2f: asked one clarifying question", t.Confidence, b.cfg.ClarifyBelow))
+		if err := b.record(ctx, conv, t); err != nil {
+			return err
+		}
+		return b.say(ctx, conv, idAsk+m.ID, greet+phrase(lang, func(p phrases) string { return p.clarify }, vars))
+	}
+	return b.handoff(ctx, conv, m, t, greet, idHandoff+m.ID, "")
+}
+
+// answer finds a knowledge-base article good enough to offer.
+func (b *Bot) answer(text, lang string, t civicdesk.Triage) (kb.Hit, bool) {
+	if b.kb == nil || t.Urgency != civicdesk.UrgencyNormal {
+		return kb.Hit{}, false
+	}
+	for _, h := range b.kb.Search(text, baseLang(lang), 3) {
+		if h.Score >= b.cfg.KBMinScore && len(h.Matched) >= b.cfg.KBMinTerms && h.Article.Department == t.Department {
+			return h, true
+		}
+	}
+	return kb.Hit{}, false
+}
+
+// record saves the triage on the conversation while it stays with the bot.
+func (b *Bot) record(ctx context.Context, conv civicdesk.Conversation, t civicdesk.Triage) error {
 	conv.Triage = &t
 	conv.DepartmentID = t.Department
 	conv.Priority = t.Urgency.Priority()
 	conv.UpdatedAt = civicdesk.Now()
-	if conv.LastMessage == "" {
-		conv.LastMessage = preview(m.Text)
-	}
 	if err := b.store.PutConversation(ctx, conv); err != nil {
 		return fmt.Errorf("bot: save triage: %w", err)
 	}
-	if t.Urgency == civicdesk.UrgencyEmergency {
-		if err := b.say(ctx, conv, "emergency:"+m.ID, b.cfg.EmergencyGuidance); err != nil {
-			return err
-		}
+	return nil
+}
+
+// handoff records the triage with a summary, tells the citizen and asks
+// routing to queue the conversation.
+func (b *Bot) handoff(ctx context.Context, conv civicdesk.Conversation, m *civicdesk.Message, t civicdesk.Triage, greet, key, text string) error {
+	if text == "" {
+		text = phrase(t.Language, func(p phrases) string { return p.handoff }, map[string]string{"dept": b.cfg.Departments[t.Department]})
 	}
-	if err := b.say(ctx, conv, "handoff:"+m.ID, b.handoffText(t)); err != nil {
+	if t.Summary == "" {
+		t.Summary = preview(m.Text)
+	}
+	metrics.Triages.WithLabelValues(t.Department, string(t.Urgency)).Inc()
+	conv.LastMessage = preview(m.Text)
+	if err := b.record(ctx, conv, t); err != nil {
 		return err
 	}
-	data, err := json.Marshal(civicdesk.Event{Type: "conversation.handoff", Conversation: &conv, At: conv.UpdatedAt})
+	if err := b.say(ctx, conv, key, greet+text); err != nil {
+		return err
+	}
+	conv.Triage, conv.DepartmentID, conv.Priority = &t, t.Department, t.Urgency.Priority()
+	data, err := json.Marshal(civicdesk.Event{Type: "conversation.handoff", Conversation: &conv, At: civicdesk.Now()})
 	if err != nil {
 		return fmt.Errorf("bot: encode handoff: %w", err)
 	}
@@ -122,23 +260,15 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	return err
 }
 
-func (b *Bot) handoffText(t civicdesk.Triage) string {
-	dept := b.cfg.Departments[t.Department]
-	if strings.HasPrefix(t.Language, "es") {
-		return fmt.Sprintf("Soy un asistente automático. Le comunico con una persona del equipo de %s; le responderá aquí.", dept)
-	}
-	return fmt.Sprintf("I'm an automated assistant. I'm connecting you with a person from our %s team; they will reply here.", dept)
-}
-
 // say records a bot message in the conversation; id makes it idempotent.
-func (b *Bot) say(ctx context.Context, conv civicdesk.Conversation, key, text string) error {
-	m := civicdesk.Message{ID: "msg_bot_" + strings.NewReplacer(":", "_").Replace(key), ConversationID: conv.ID, ContactID: conv.ContactID,
+func (b *Bot) say(ctx context.Context, conv civicdesk.Conversation, id, text string) error {
+	m := civicdesk.Message{ID: id, ConversationID: conv.ID, ContactID: conv.ContactID,
 		Author: civicdesk.Author{Kind: civicdesk.AuthorBot, Name: b.cfg.Name}, Text: text, CreatedAt: civicdesk.Now(), Channel: conv.Channel}
 	data, err := json.Marshal(civicdesk.InboundMessage{Message: m})
 	if err != nil {
 		return fmt.Errorf("bot: encode reply: %w", err)
 	}
-	_, _, err = b.bus.Publish(ctx, civicdesk.InboundSubject(civicdesk.SourceBot, conv.ID), data, "bot:"+key)
+	_, _, err = b.bus.Publish(ctx, civicdesk.InboundSubject(civicdesk.SourceBot, conv.ID), data, id)
 	return err
 }
 

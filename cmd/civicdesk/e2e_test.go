@@ -54,6 +54,20 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 		t.Fatalf("same clientMessageId gave %+v then %+v", first, again)
 	}
 
+	// The bot answers from the knowledge base, citing the article.
+	kbAnswer := widgetWS.waitFor("the bot's answer", func(ev civicdesk.Event) bool {
+		return ev.Type == "message" && ev.Message != nil && ev.Message.Author.Kind == civicdesk.AuthorBot
+	})
+	if !strings.Contains(kbAnswer.Message.Text, "Payment plans") || !strings.Contains(kbAnswer.Message.Text, "https://") ||
+		!strings.Contains(kbAnswer.Message.Text, "automated assistant") {
+		t.Fatalf("bot answered %q, want the payment plan article with its link and the disclosure", kbAnswer.Message.Text)
+	}
+	// Asking for a person hands off at once.
+	var second accepted
+	citizen.must("POST", "/api/v1/widget/messages", map[string]string{"clientMessageId": uuid(3), "text": "agent please"}, &second, 202)
+	if second.ConversationID != first.ConversationID {
+		t.Fatalf("second message opened conversation %s, want %s", second.ConversationID, first.ConversationID)
+	}
 	assigned := deskWS.waitFor("conversation.assigned", func(ev civicdesk.Event) bool {
 		return ev.Type == "conversation.assigned" && ev.Conversation != nil && ev.Conversation.ID == first.ConversationID
 	})
@@ -70,7 +84,7 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 		Conversations []civicdesk.Conversation `json:"conversations"`
 	}
 	desk.must("GET", "/api/v1/desk/conversations?state=assigned", nil, &list, 200)
-	if len(list.Conversations) != 1 || list.Conversations[0].LastMessage != text {
+	if len(list.Conversations) != 1 || list.Conversations[0].LastMessage != "agent please" {
 		t.Fatalf("desk list = %+v", list.Conversations)
 	}
 
@@ -98,23 +112,23 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 	for _, m := range h.Messages {
 		kinds += string(m.Author.Kind) + " "
 	}
-	if kinds != "citizen bot agent " {
+	if kinds != "citizen bot citizen bot agent " {
 		t.Fatalf("history authors = %q", kinds)
 	}
 	var after history
 	citizen.must("GET", "/api/v1/widget/messages?after="+first.MessageID, nil, &after, 200)
-	if len(after.Messages) != 2 || after.Messages[0].Author.Kind != civicdesk.AuthorBot {
+	if len(after.Messages) != 4 || after.Messages[0].Author.Kind != civicdesk.AuthorBot {
 		t.Fatalf("after=%s gave %d messages", first.MessageID, len(after.Messages))
 	}
 
 	// A socket that resumes after the citizen's message gets the rest, once.
 	resumed := dial(t, base+"/api/v1/widget/ws?token="+sess.VisitorToken+"&after="+first.MessageID)
 	seen := map[string]int{}
-	for range 2 {
+	for range 4 {
 		ev := resumed.waitFor("resumed messages", func(ev civicdesk.Event) bool { return ev.Type == "message" })
 		seen[ev.Message.ID]++
 	}
-	if len(seen) != 2 || seen[reply.MessageID] != 1 {
+	if len(seen) != 4 || seen[reply.MessageID] != 1 {
 		t.Fatalf("resume delivered %v", seen)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/civicdesk/civicdesk/bot/local"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/agentdesk"
 	"github.com/civicdesk/civicdesk/bot"
+	"github.com/civicdesk/civicdesk/bot/kb"
 	"github.com/civicdesk/civicdesk/channels"
 	"github.com/civicdesk/civicdesk/channels/webchat"
 	"github.com/civicdesk/civicdesk/internal/httpx"
@@ -106,7 +108,11 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice}, triager, store, bus, log)
+	knowledge, err := kb.Demo()
+	if err != nil {
+		return fmt.Errorf("knowledge base: %w", err)
+	}
+	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice}, triager, knowledge, store, bus, log)
 	if err != nil {
 		return err
 	}

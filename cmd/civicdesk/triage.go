@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/civicdesk/civicdesk/bot/local"
 	"io"
 	"os"
-
 )
 
 type triageIn struct {
