@@ -199,7 +199,7 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		}
 		return b.say(ctx, conv, idKB+m.ID, text)
 	}
-	if t.Confidence < b.cfg.ClarifyBelow && t.Urgency == civicdesk.UrgencyNormal {
+	if b.unsure(t, m.Text) {
 		t.Reasons = append(t.Reasons, fmt.Sprintf("confidence %.2f below %.2f: asked one clarifying question", t.Confidence, b.cfg.ClarifyBelow))
 		if err := b.record(ctx, conv, t); err != nil {
 			return err
@@ -207,6 +207,16 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		return b.say(ctx, conv, idAsk+m.ID, greet+phrase(lang, func(p phrases) string { return p.clarify }, vars))
 	}
 	return b.handoff(ctx, conv, m, t, greet, idHandoff+m.ID, "")
+}
+
+// unsure reports whether the triage is too weak to hand off without asking:
+// low confidence, or a short message that names no department at all.
+func (b *Bot) unsure(t civicdesk.Triage, text string) bool {
+	if t.Urgency != civicdesk.UrgencyNormal {
+		return false
+	}
+	vague := t.Department == b.cfg.Fallback && t.Confidence < 0.7 && len(strings.Fields(text)) < 8
+	return t.Confidence < b.cfg.ClarifyBelow || vague
 }
 
 // answer finds a knowledge-base article good enough to offer.

@@ -1,0 +1,238 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/bot/kb"
+	"github.com/civicdesk/civicdesk/bot/local"
+	"github.com/civicdesk/civicdesk/internal/natsbus"
+	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+)
+
+// harness runs the bot against an embedded NATS server and an SQLite store,
+// and records citizen messages the way the recorder does.
+type harness struct {
+	t     *testing.T
+	bot   *Bot
+	store *sqlitestore.Store
+	bus   *natsbus.Bus
+	conv  civicdesk.Conversation
+	seq   uint64
+
+	mu       sync.Mutex
+	said     []civicdesk.Message
+	handoffs int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bus.Close)
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	tr, err := local.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	knowledge, err := kb.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{"benefits": "Benefits", "taxes": "Taxes", "vehicles": "Vehicles", "permits": "Permits",
+		"housing": "Housing", "utilities": "Utilities", "general": "General"}
+	b, err := New(Config{Departments: names}, tr, knowledge, store, bus, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, bot: b, store: store, bus: bus}
+	now := civicdesk.Now()
+	h.conv, _, err = store.OpenConversation(ctx, civicdesk.Conversation{ID: civicdesk.NewID("cv"), ContactID: "ct_1",
+		Channel: civicdesk.ChannelSMS, State: civicdesk.StateBot, Priority: 10, CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bot replies are recorded as the recorder would, so the history is real.
+	unsub, err := bus.Subscribe("cd.in.bot.>", func(_ string, data []byte) {
+		var in civicdesk.InboundMessage
+		if json.Unmarshal(data, &in) != nil {
+			return
+		}
+		h.mu.Lock()
+		h.seq++
+		in.Message.Seq = h.seq
+		h.said = append(h.said, in.Message)
+		h.mu.Unlock()
+		_, _ = store.InsertMessage(context.Background(), in.Message)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unsub)
+	unsub2, err := bus.Subscribe("cd.conv.handoff.>", func(string, []byte) {
+		h.mu.Lock()
+		h.handoffs++
+		h.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unsub2)
+	return h
+}
+
+// write records a citizen message and runs the bot on it.
+func (h *harness) write(text string) {
+	h.t.Helper()
+	h.mu.Lock()
+	h.seq++
+	m := civicdesk.Message{ID: civicdesk.NewID("msg"), ConversationID: h.conv.ID, ContactID: "ct_1", Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+		Text: text, CreatedAt: civicdesk.Now(), Channel: civicdesk.ChannelSMS, Seq: h.seq}
+	h.mu.Unlock()
+	if _, err := h.store.InsertMessage(context.Background(), m); err != nil {
+		h.t.Fatal(err)
+	}
+	data, _ := json.Marshal(civicdesk.Event{Type: "message", Message: &m})
+	if err := h.bot.handle(context.Background(), civicdesk.Delivery{Subject: civicdesk.ConvSubject("message", h.conv.ID), Data: data, Seq: m.Seq}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// replies waits until the bot has said n messages in all and returns them.
+func (h *harness) replies(n int) []civicdesk.Message {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h.mu.Lock()
+		got := append([]civicdesk.Message(nil), h.said...)
+		h.mu.Unlock()
+		if len(got) >= n {
+			if len(got) > n {
+				h.t.Fatalf("bot said %d messages, want %d: %+v", len(got), n, got)
+			}
+			return got
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("bot said %d messages, want %d: %+v", len(got), n, got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (h *harness) handedOff() int {
+	time.Sleep(50 * time.Millisecond)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.handoffs
+}
+
+func (h *harness) triage() civicdesk.Triage {
+	c, err := h.store.GetConversation(context.Background(), h.conv.ID)
+	if err != nil || c.Triage == nil {
+		h.t.Fatalf("no triage recorded: %v", err)
+	}
+	return *c.Triage
+}
+
+func TestAskingForAPersonHandsOffAtOnceInTheirLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.write("quiero hablar con una persona sobre mi licencia de conducir")
+	r := h.replies(1)
+	if !strings.Contains(r[0].Text, "persona") || !strings.Contains(r[0].Text, "asistente automático") {
+		t.Fatalf("reply = %q, want a Spanish hand-off with the disclosure", r[0].Text)
+	}
+	if h.handedOff() != 1 {
+		t.Fatal("no hand-off published")
+	}
+	tr := h.triage()
+	if !tr.WantsHuman || tr.Language != "es" || tr.Summary == "" {
+		t.Fatalf("triage = %+v", tr)
+	}
+}
+
+func TestEmergencyGetsGuidanceAndTopPriority(t *testing.T) {
+	h := newHarness(t)
+	h.write("my neighbor is threatening to kill his wife, I can hear her screaming")
+	r := h.replies(2)
+	if !strings.Contains(r[0].Text, "911") || !strings.Contains(r[0].Text, "988") {
+		t.Fatalf("first reply = %q, want the emergency guidance", r[0].Text)
+	}
+	if h.handedOff() != 1 {
+		t.Fatal("emergency not handed off")
+	}
+	c, _ := h.store.GetConversation(context.Background(), h.conv.ID)
+	if c.Priority != civicdesk.UrgencyEmergency.Priority() || c.Triage.Urgency != civicdesk.UrgencyEmergency {
+		t.Fatalf("priority %d urgency %s", c.Priority, c.Triage.Urgency)
+	}
+}
+
+func TestKnowledgeAnswerThenThanksIsContained(t *testing.T) {
+	h := newHarness(t)
+	h.write("my water bill doubled, can I get a payment plan?")
+	r := h.replies(1)
+	if !strings.Contains(r[0].Text, "Payment plans") || !strings.Contains(r[0].Text, "https://www.example.gov/en/help/utilities/payment-plans") {
+		t.Fatalf("reply = %q, want the payment plan article", r[0].Text)
+	}
+	tr := h.triage()
+	if tr.Department != "utilities" || !strings.Contains(strings.Join(tr.Reasons, ";"), "payment-plans") {
+		t.Fatalf("triage = %+v", tr)
+	}
+	h.write("thanks!")
+	r = h.replies(2)
+	if !strings.Contains(r[1].Text, "Glad") || h.handedOff() != 0 {
+		t.Fatalf("after thanks: %q, handoffs %d", r[1].Text, h.handedOff())
+	}
+}
+
+func TestKnowledgeAnswerNotEnoughGoesToAPerson(t *testing.T) {
+	h := newHarness(t)
+	h.write("my water bill doubled, can I get a payment plan?")
+	h.replies(1)
+	h.write("I already have a plan but they still sent a bill for $900")
+	r := h.replies(2)
+	if h.handedOff() != 1 || !strings.Contains(r[1].Text, "Utilities") {
+		t.Fatalf("follow-up: %q, handoffs %d", r[1].Text, h.handedOff())
+	}
+	if h.triage().Department != "utilities" {
+		t.Fatalf("department %s", h.triage().Department)
+	}
+}
+
+func TestUnclearMessageGetsOneQuestionThenAPerson(t *testing.T) {
+	h := newHarness(t)
+	h.write("hello??")
+	r := h.replies(1)
+	if !strings.Contains(r[0].Text, "right team") {
+		t.Fatalf("reply = %q, want a clarifying question", r[0].Text)
+	}
+	h.write("its about my property tax bill")
+	r = h.replies(2)
+	if h.handedOff() != 1 || h.triage().Department != "taxes" {
+		t.Fatalf("after clarifying: %q, handoffs %d, triage %+v", r[1].Text, h.handedOff(), h.triage())
+	}
+	if strings.Contains(r[1].Text, "automated assistant") {
+		t.Fatal("greeted twice")
+	}
+}
