@@ -5,11 +5,13 @@ const (
 	StreamInbound  = "CD_INBOUND"  // cd.in.>: every message to record, whoever wrote it
 	StreamEvents   = "CD_EVENTS"   // cd.conv.>, cd.agent.>: what happened
 	StreamOutbound = "CD_OUTBOUND" // cd.out.>: messages to deliver on a channel
+	StreamAudit    = "CD_AUDIT"    // cd.audit.>: audit entries, chained in order
 
 	SubjectsInbound  = "cd.in.>"
 	SubjectsConv     = "cd.conv.>"
 	SubjectsAgent    = "cd.agent.>"
 	SubjectsOutbound = "cd.out.>"
+	SubjectsAudit    = "cd.audit.>"
 )
 
 // Message sources on cd.in.<source>.<conversationId>: a channel for citizens'
@@ -58,3 +60,6 @@ func EventTypeOf(verb string) string {
 	}
 	return "conversation." + verb
 }
+
+// AuditSubject is where an audit entry for action is published.
+func AuditSubject(action string) string { return "cd.audit." + action }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/audit"
 	"github.com/civicdesk/civicdesk/internal/auth"
 	"github.com/civicdesk/civicdesk/internal/httpx"
 	"github.com/civicdesk/civicdesk/internal/ratelimit"
@@ -37,6 +38,7 @@ type Store interface {
 	ListNotes(ctx context.Context, convID string) ([]civicdesk.Note, error)
 	GetContact(ctx context.Context, id string) (civicdesk.Contact, error)
 	ListDepartments(ctx context.Context) ([]civicdesk.Department, error)
+	audit.Store
 }
 
 // Bus is what the desk needs of NATS.
@@ -56,6 +58,31 @@ type Config struct {
 	SecureCookies bool
 	RateLimit     bool
 	Now           func() time.Time
+	// Audit records sign-ins, views, transfers, closes and exports; nil
+	// records nothing (tests of other parts).
+	Audit Auditor
+}
+
+// Auditor records an audited action.
+type Auditor interface {
+	Record(ctx context.Context, actor, action, target string, detail map[string]string) error
+}
+
+// audit records an action of the current agent; failing to audit fails the
+// request, so nothing audited happens unrecorded.
+func (d *Desk) audit(c echo.Context, action, target string, detail map[string]string) error {
+	if d.cfg.Audit == nil {
+		return nil
+	}
+	actor := "anonymous"
+	if a, ok := c.Get(agentKey).(civicdesk.Agent); ok {
+		actor = a.ID
+	}
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	detail["ip"] = c.RealIP()
+	return d.cfg.Audit.Record(c.Request().Context(), actor, action, target, detail)
 }
 
 // Desk serves the desk and supervisor APIs.
@@ -126,6 +153,7 @@ func (d *Desk) Register(e *echo.Echo) {
 	s.GET("/queues", d.queues)
 	s.GET("/agents", d.agents)
 	s.POST("/conversations/:id/assign", d.assign)
+	s.GET("/audit", d.auditTrail)
 }
 
 const agentKey = "cd.agent"
@@ -194,6 +222,13 @@ func (d *Desk) login(c echo.Context) error {
 	}
 	// Same time and answer for an unknown email and a wrong password.
 	if !auth.CheckPassword(a.PasswordHash, req.Password) || a.Disabled || err != nil {
+		target := a.ID
+		if target == "" {
+			target = "unknown account"
+		}
+		if aerr := d.audit(c, "signin_failed", target, nil); aerr != nil {
+			return aerr
+		}
 		return civicdesk.Errorf(civicdesk.CodeUnauthenticated, "wrong email or password")
 	}
 	secret, hash := auth.NewToken()
@@ -208,6 +243,10 @@ func (d *Desk) login(c echo.Context) error {
 		return err
 	}
 	a.Status = civicdesk.StatusAvailable
+	c.Set(agentKey, a)
+	if err := d.audit(c, "signin", a.ID, nil); err != nil {
+		return err
+	}
 	d.log.Info("signed in", "agent", a.ID)
 	return c.JSON(http.StatusOK, map[string]any{"token": secret, "agent": a})
 }
@@ -218,6 +257,9 @@ func (d *Desk) logout(c echo.Context) error {
 		return err
 	}
 	if err := d.changeStatus(ctx, current(c).ID, civicdesk.StatusOffline); err != nil {
+		return err
+	}
+	if err := d.audit(c, "signout", current(c).ID, nil); err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: d.cfg.SecureCookies})
@@ -386,6 +428,9 @@ func (d *Desk) getConversation(c echo.Context) error {
 	if notes == nil {
 		notes = []civicdesk.Note{}
 	}
+	if err := d.audit(c, "view", cv.ID, nil); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, map[string]any{"conversation": cv, "messages": ms, "notes": notes, "contact": contact})
 }
 
@@ -509,6 +554,9 @@ func (d *Desk) accept(c echo.Context) error {
 	if cv.State != civicdesk.StateQueued {
 		return civicdesk.Errorf(civicdesk.CodeConflict, "the conversation is %s, not waiting", cv.State)
 	}
+	if err := d.audit(c, "accept", cv.ID, nil); err != nil {
+		return err
+	}
 	return d.requestTransfer(c, cv, civicdesk.Event{AgentID: a.ID, Reason: "accepted"}, func(got civicdesk.Conversation) bool {
 		return got.State == civicdesk.StateAssigned && got.AssignedAgentID == a.ID
 	})
@@ -566,6 +614,9 @@ func (d *Desk) moveTo(c echo.Context, cv civicdesk.Conversation, deptID, agentID
 			return err
 		}
 	}
+	if err := d.audit(c, strings.ReplaceAll(reason, " ", "_"), cv.ID, map[string]string{"departmentId": deptID, "agentId": agentID}); err != nil {
+		return err
+	}
 	before := cv.UpdatedAt
 	return d.requestTransfer(c, cv, civicdesk.Event{AgentID: agentID, DepartmentID: deptID, Reason: reason}, func(got civicdesk.Conversation) bool {
 		if agentID != "" {
@@ -595,6 +646,9 @@ func (d *Desk) closeConversation(c echo.Context) error {
 	}
 	if cv.State == civicdesk.StateClosed {
 		return c.JSON(http.StatusOK, map[string]any{"conversation": cv})
+	}
+	if err := d.audit(c, "close", cv.ID, map[string]string{"disposition": strings.TrimSpace(req.Disposition)}); err != nil {
+		return err
 	}
 	now := civicdesk.Now()
 	cv.State, cv.ClosedAt, cv.UpdatedAt, cv.Disposition = civicdesk.StateClosed, &now, now, strings.TrimSpace(req.Disposition)

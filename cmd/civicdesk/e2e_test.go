@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicdesk/civicdesk"
 )
@@ -33,7 +34,8 @@ func startMain(t *testing.T, dataDir string, extra ...string) (string, func() in
 }
 
 func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
-	base, stop := startMain(t, t.TempDir())
+	dataDir := t.TempDir()
+	base, stop := startMain(t, dataDir)
 	anon := api{t: t, base: base}
 	anon.must("GET", "/healthz", nil, nil, 200)
 	anon.must("GET", "/readyz", nil, nil, 200)
@@ -86,6 +88,15 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 	desk.must("GET", "/api/v1/desk/conversations?state=assigned", nil, &list, 200)
 	if len(list.Conversations) != 1 || list.Conversations[0].LastMessage != "agent please" {
 		t.Fatalf("desk list = %+v", list.Conversations)
+	}
+
+	var view struct {
+		Conversation civicdesk.Conversation `json:"conversation"`
+		Messages     []civicdesk.Message    `json:"messages"`
+	}
+	desk.must("GET", "/api/v1/desk/conversations/"+cv.ID, nil, &view, 200)
+	if view.Conversation.Triage == nil || len(view.Messages) < 3 {
+		t.Fatalf("desk view = %+v", view)
 	}
 
 	var reply struct {
@@ -170,8 +181,40 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 		return ev.Type == "conversation.closed" && ev.Conversation.ID == cv.ID
 	})
 
+	// The audit trail saw the sign-ins, the view and the close, and holds.
+	var trail struct {
+		Entries []struct{ Actor, Action, Target string } `json:"entries"`
+	}
+	wantActions := []string{"signin ag_agent1", "view ag_agent1", "close ag_agent1", "signin ag_supervisor"}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		sup.must("GET", "/api/v1/supervisor/audit", nil, &trail, 200)
+		seen := map[string]bool{}
+		for _, e := range trail.Entries {
+			seen[e.Action+" "+e.Actor] = true
+		}
+		missing := ""
+		for _, want := range wantActions {
+			if !seen[want] {
+				missing = want
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit trail lacks %q: %+v", missing, trail.Entries)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	desk.must("GET", "/api/v1/supervisor/audit", nil, nil, 403)
+
 	if code := stop(); code != 0 {
 		t.Fatalf("Main returned %d after a graceful stop", code)
+	}
+	var verify syncBuffer
+	if code := Main(context.Background(), []string{"audit", "verify", "--data-dir", dataDir}, strings.NewReader(""), &verify, &verify, func(string) string { return "" }); code != 0 ||
+		!strings.Contains(verify.String(), "audit trail intact") {
+		t.Fatalf("audit verify = %d: %s", code, verify.String())
 	}
 }
 

@@ -21,6 +21,7 @@ const usage = `civicdesk: an omnichannel contact center for public services
 Usage:
   civicdesk serve [--demo] [flags]   run the contact center (see civicdesk serve -h)
   civicdesk triage [--eval FILE]     triage JSON Lines from stdin, one JSON line out per line in
+  civicdesk audit verify [flags]     check that no audit entry was edited or removed
 `
 
 // Main runs the command line and returns the exit code. ctx ends the server.
@@ -39,6 +40,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	case "triage":
 		err = triageCommand(args[1:], stdin, stdout, stderr)
+	case "audit":
+		err = auditCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -21,6 +21,7 @@ import (
 	"github.com/civicdesk/civicdesk/bot/kb"
 	"github.com/civicdesk/civicdesk/channels"
 	"github.com/civicdesk/civicdesk/channels/webchat"
+	"github.com/civicdesk/civicdesk/internal/audit"
 	"github.com/civicdesk/civicdesk/internal/httpx"
 	"github.com/civicdesk/civicdesk/internal/metrics"
 	"github.com/civicdesk/civicdesk/internal/mongostore"
@@ -120,7 +121,8 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	desk, err := agentdesk.New(agentdesk.Config{RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}, store, bus, log)
+	auditor := audit.NewRecorder(bus)
+	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}, store, bus, log)
 	if err != nil {
 		return err
 	}
@@ -168,6 +170,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 		}()
 	}
 	start("recorder", recorder.Run)
+	start("audit", audit.NewChainer(store, bus, log).Run)
 	start("webchat", chat.Run)
 	start("bot", triageBot.Run)
 	start("routing", router.Run)

@@ -67,12 +67,15 @@ func (b *Bus) ensureStreams(ctx context.Context, replicas int) error {
 		{Name: civicdesk.StreamInbound, Subjects: []string{civicdesk.SubjectsInbound}},
 		{Name: civicdesk.StreamEvents, Subjects: []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent}},
 		{Name: civicdesk.StreamOutbound, Subjects: []string{civicdesk.SubjectsOutbound}},
+		{Name: civicdesk.StreamAudit, Subjects: []string{civicdesk.SubjectsAudit}},
 	}
 	for _, sc := range streams {
 		sc.Storage = jetstream.FileStorage
 		sc.Duplicates = DedupeWindow
 		sc.Replicas = replicas
-		sc.MaxAge = 30 * 24 * time.Hour
+		if sc.Name != civicdesk.StreamAudit {
+			sc.MaxAge = 30 * 24 * time.Hour // the audit trail is kept
+		}
 		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("natsbus: stream %s: %w", sc.Name, err)
 		}
