@@ -3,7 +3,7 @@
 
 GO ?= go
 BIN := bin/civicdesk
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run build test test-go test-browser vet lint fmt bench fuzz clean
 
