@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -93,6 +96,7 @@ type Desk struct {
 	log     *slog.Logger
 	hub     *hub
 	loginIP *ratelimit.Limiter
+	locks   *lockout
 }
 
 // SessionCookie is the name of the desk's session cookie.
@@ -109,7 +113,7 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	d := &Desk{cfg: cfg, store: store, bus: bus, log: log.With("component", "agentdesk")}
+	d := &Desk{cfg: cfg, store: store, bus: bus, log: log.With("component", "agentdesk"), locks: newLockout(cfg.Now)}
 	if cfg.RateLimit {
 		d.loginIP = ratelimit.New(0.5, 10)
 	}
@@ -170,6 +174,9 @@ func (d *Desk) staff(next echo.HandlerFunc) echo.HandlerFunc {
 		if secret == "" {
 			if ck, err := c.Cookie(SessionCookie); err == nil {
 				secret = ck.Value
+				if err := sameOrigin(c.Request()); err != nil {
+					return err
+				}
 			}
 		}
 		if secret == "" || len(secret) > 200 {
@@ -215,6 +222,12 @@ func (d *Desk) login(c echo.Context) error {
 	if err := httpx.Bind(c, &req, 4<<10); err != nil {
 		return err
 	}
+	// Locked by email, whether or not the account exists: the answer must
+	// not tell which emails are staff.
+	if wait := d.locks.locked(req.Email); wait > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many failed sign-ins; try again in %d minutes", int(wait.Minutes())+1)
+	}
 	ctx := c.Request().Context()
 	a, err := d.store.GetAgentByEmail(ctx, strings.TrimSpace(req.Email))
 	if err != nil && !civicdesk.IsNotFound(err) {
@@ -226,11 +239,13 @@ func (d *Desk) login(c echo.Context) error {
 		if target == "" {
 			target = "unknown account"
 		}
+		d.locks.fail(req.Email)
 		if aerr := d.audit(c, "signin_failed", target, nil); aerr != nil {
 			return aerr
 		}
 		return civicdesk.Errorf(civicdesk.CodeUnauthenticated, "wrong email or password")
 	}
+	d.locks.reset(req.Email)
 	secret, hash := auth.NewToken()
 	exp := d.cfg.Now().Add(d.cfg.SessionTTL).UTC().Truncate(time.Millisecond)
 	if err := d.store.PutToken(ctx, civicdesk.Token{Hash: hash, Kind: civicdesk.TokenSession, SubjectID: a.ID, ExpiresAt: exp}); err != nil {
@@ -688,4 +703,87 @@ func (d *Desk) typing(c echo.Context) error {
 	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &slim, Author: &civicdesk.Author{Kind: civicdesk.AuthorAgent, Name: a.Name, ID: a.ID}, Reason: reason, At: civicdesk.Now()})
 	_ = d.bus.PublishCore(civicdesk.TypingSubject(cv.ID), data)
 	return c.NoContent(http.StatusNoContent)
+}
+
+// sameOrigin refuses a cookie-authenticated change sent from another origin
+// (CSRF); SameSite=Strict cookies already stop most, this stops the rest.
+func sameOrigin(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+		return nil
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		origin = r.Header.Get("Referer")
+	}
+	if origin == "" {
+		return nil // not a browser: no ambient cookie attack
+	}
+	u, err := url.Parse(origin)
+	if err != nil || !strings.EqualFold(u.Host, r.Host) {
+		return civicdesk.Errorf(civicdesk.CodeForbidden, "cross-site request refused")
+	}
+	return nil
+}
+
+// lockout counts failed sign-ins per email: five within 15 minutes lock the
+// email for 15 minutes.
+type lockout struct {
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]*failures
+}
+
+type failures struct {
+	count       int
+	first, till time.Time
+}
+
+const (
+	lockAfter  = 5
+	lockWindow = 15 * time.Minute
+)
+
+func newLockout(now func() time.Time) *lockout {
+	if now == nil {
+		now = time.Now
+	}
+	return &lockout{now: now, m: map[string]*failures{}}
+}
+
+func lockKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+func (l *lockout) locked(email string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f := l.m[lockKey(email)]; f != nil {
+		if wait := f.till.Sub(l.now()); wait > 0 {
+			return wait
+		}
+	}
+	return 0
+}
+
+func (l *lockout) fail(email string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.m) > 100000 {
+		clear(l.m) // bounded memory under a spray of random emails
+	}
+	k := lockKey(email)
+	f := l.m[k]
+	if f == nil || now.Sub(f.first) > lockWindow {
+		f = &failures{first: now}
+		l.m[k] = f
+	}
+	f.count++
+	if f.count >= lockAfter {
+		f.till = now.Add(lockWindow)
+	}
+}
+
+func (l *lockout) reset(email string) {
+	l.mu.Lock()
+	delete(l.m, lockKey(email))
+	l.mu.Unlock()
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // startMain runs Main in-process with the embedded stack and returns its URL.
-func startMain(t *testing.T, dataDir string, extra ...string) (string, func() int) {
+func startMain(t *testing.T, dataDir string, extra ...string) (string, func() int, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
@@ -30,12 +30,12 @@ func startMain(t *testing.T, dataDir string, extra ...string) (string, func() in
 		return code
 	}
 	t.Cleanup(func() { stop() })
-	return url, stop
+	return url, stop, out
 }
 
 func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 	dataDir := t.TempDir()
-	base, stop := startMain(t, dataDir)
+	base, stop, logs := startMain(t, dataDir)
 	anon := api{t: t, base: base}
 	anon.must("GET", "/healthz", nil, nil, 200)
 	anon.must("GET", "/readyz", nil, nil, 200)
@@ -48,7 +48,7 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 	citizen := api{t: t, base: base, token: sess.VisitorToken}
 	widgetWS := dial(t, base+"/api/v1/widget/ws?token="+sess.VisitorToken)
 
-	text := "My water bill doubled this month, can I get a payment plan?"
+	text := "My water bill doubled this month, can I get a payment plan? Account phone 555-867-5309, email ana.diaz@example.org"
 	var first, again accepted
 	citizen.must("POST", "/api/v1/widget/messages", map[string]string{"clientMessageId": uuid(1), "text": text}, &first, 202)
 	citizen.must("POST", "/api/v1/widget/messages", map[string]string{"clientMessageId": uuid(1), "text": text}, &again, 202)
@@ -211,6 +211,16 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 	if code := stop(); code != 0 {
 		t.Fatalf("Main returned %d after a graceful stop", code)
 	}
+	// No message text, phone number, email or token in any log line.
+	for _, secret := range []string{text, "555-867-5309", "ana.diaz@example.org", "agent please", "set up a plan", "called back",
+		sess.VisitorToken, desk.token, sup.token, "agent1@demo.gov", "supervisor@demo.gov"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the server logged %q", secret)
+		}
+	}
+	if !strings.Contains(logs.String(), "level=INFO") {
+		t.Fatal("no logs captured: the scan proves nothing")
+	}
 	var verify syncBuffer
 	if code := Main(context.Background(), []string{"audit", "verify", "--data-dir", dataDir}, strings.NewReader(""), &verify, &verify, func(string) string { return "" }); code != 0 ||
 		!strings.Contains(verify.String(), "audit trail intact") {
@@ -219,7 +229,7 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 }
 
 func TestBadInputGetsClearErrors(t *testing.T) {
-	base, _ := startMain(t, t.TempDir())
+	base, _, _ := startMain(t, t.TempDir())
 	anon := api{t: t, base: base}
 	var sess session
 	anon.must("POST", "/api/v1/widget/sessions", map[string]string{}, &sess, 201)
@@ -279,4 +289,29 @@ not json
 	if !strings.Contains(lines[2], `"error"`) {
 		t.Errorf("line 3 = %s", lines[2])
 	}
+}
+
+func TestSignInLockoutSameForUnknownAccounts(t *testing.T) {
+	base, _, _ := startMain(t, t.TempDir())
+	anon := api{t: t, base: base}
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	answers := map[string]string{}
+	for _, email := range []string{"agent2@demo.gov", "ghost@demo.gov"} {
+		for i := range 5 {
+			if got := anon.do("POST", "/api/v1/desk/login", map[string]string{"email": email, "password": "guess"}, &e); got != 401 {
+				t.Fatalf("%s attempt %d = %d, want 401", email, i, got)
+			}
+		}
+		got := anon.do("POST", "/api/v1/desk/login", map[string]string{"email": email, "password": DemoPassword}, &e)
+		if got != 429 {
+			t.Fatalf("%s after 5 failures = %d, want 429 even with the right password", email, got)
+		}
+		answers[email] = e.Error.Message
+	}
+	if answers["agent2@demo.gov"] != answers["ghost@demo.gov"] {
+		t.Fatalf("lockout answers differ: %q vs %q", answers["agent2@demo.gov"], answers["ghost@demo.gov"])
+	}
+	login(t, base, "agent3@demo.gov") // others are not locked out
 }

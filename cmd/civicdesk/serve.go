@@ -36,6 +36,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// routesHook, when a test sets it, receives every route the server registers.
+var routesHook func([]*echo.Route)
+
 // Store is the whole store as the wiring sees it.
 type Store = storetest.Store
 
@@ -156,6 +159,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	desk.Register(e)
 	desk.RegisterPages(e)
 	pages.Register(e)
+	if routesHook != nil {
+		routesHook(e.Routes())
+	}
 
 	runCtx, stopRun := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
