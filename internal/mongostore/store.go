@@ -251,6 +251,18 @@ func (s *Store) GetContact(ctx context.Context, id string) (civicdesk.Contact, e
 	return d.domain(), nil
 }
 
+// PutContact replaces an existing contact; an unknown ID is ErrNotFound.
+func (s *Store) PutContact(ctx context.Context, c civicdesk.Contact) error {
+	res, err := s.contacts.ReplaceOne(ctx, byID(c.ID), contactToDoc(c))
+	if err != nil {
+		return mapErr(err, "put contact "+c.ID)
+	}
+	if res.MatchedCount == 0 {
+		return notFound("contact " + c.ID)
+	}
+	return nil
+}
+
 // PutToken inserts or replaces the token with t.Hash.
 func (s *Store) PutToken(ctx context.Context, t civicdesk.Token) error {
 	return mapErr(replaceUpsert(ctx, s.tokens, t.Hash, tokenToDoc(t)), "put token")

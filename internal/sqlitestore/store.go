@@ -124,6 +124,19 @@ func (s *Store) CreateContact(ctx context.Context, c civicdesk.Contact) error {
 	return mapErr(err, "create contact")
 }
 
+// PutContact replaces an existing contact.
+func (s *Store) PutContact(ctx context.Context, c civicdesk.Contact) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE contacts SET name=?, email=?, phone=?, locale=?, created_at=? WHERE id=?`,
+		c.Name, c.Email, c.Phone, c.Locale, ms(c.CreatedAt), c.ID)
+	if err != nil {
+		return mapErr(err, "put contact")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("put contact %s: %w", c.ID, civicdesk.ErrNotFound)
+	}
+	return nil
+}
+
 // GetContact returns a contact by id.
 func (s *Store) GetContact(ctx context.Context, id string) (civicdesk.Contact, error) {
 	var c civicdesk.Contact

@@ -18,6 +18,8 @@ type Store interface {
 
 	CreateContact(ctx context.Context, c civicdesk.Contact) error
 	GetContact(ctx context.Context, id string) (civicdesk.Contact, error)
+	// PutContact replaces an existing contact (an edit). Unknown id: ErrNotFound.
+	PutContact(ctx context.Context, c civicdesk.Contact) error
 
 	// PutToken inserts or replaces the token with t.Hash.
 	PutToken(ctx context.Context, t civicdesk.Token) error

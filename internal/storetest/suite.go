@@ -71,6 +71,16 @@ func testContacts(t *testing.T, s Store) {
 	if err := s.CreateContact(ctx(t), c); civicdesk.ErrorCode(err) != civicdesk.CodeConflict {
 		t.Fatalf("duplicate contact: err = %v, want conflict", err)
 	}
+	c.Name, c.Email = "Ana María Díaz", ""
+	must(t, s.PutContact(ctx(t), c))
+	got, err = s.GetContact(ctx(t), "ct_1")
+	must(t, err)
+	if got != c {
+		t.Fatalf("after PutContact = %+v, want %+v", got, c)
+	}
+	if err := s.PutContact(ctx(t), civicdesk.Contact{ID: "ct_missing"}); !civicdesk.IsNotFound(err) {
+		t.Fatalf("PutContact unknown: err = %v, want not found", err)
+	}
 }
 
 func testTokens(t *testing.T, s Store) {
