@@ -132,6 +132,16 @@ type Conversation struct {
 	LastMessage string `json:"lastMessage,omitempty"`
 	// Decisions are the routing decisions taken on it, latest last.
 	Decisions []RoutingDecision `json:"decisions,omitempty"`
+	// OfferedAgentID is the caseworker it is offered to, until they
+	// accept or decline or the offer expires at OfferExpiresAt.
+	OfferedAgentID string     `json:"offeredAgentId,omitempty"`
+	OfferExpiresAt *time.Time `json:"offerExpiresAt,omitempty"`
+	// WidenedTo are departments whose caseworkers may also take it, added
+	// by routing escalation; it stays in DepartmentID's queue too.
+	WidenedTo []string `json:"widenedTo,omitempty"`
+	// InterpreterNeeded says routing dropped the language requirement: the
+	// caseworker may not speak Triage.Language.
+	InterpreterNeeded bool `json:"interpreterNeeded,omitempty"`
 }
 
 // Contact is a citizen, as far as the agency knows them.

@@ -40,6 +40,8 @@ type Store interface {
 	InsertNote(ctx context.Context, n civicdesk.Note) error
 	ListNotes(ctx context.Context, convID string) ([]civicdesk.Note, error)
 	GetContact(ctx context.Context, id string) (civicdesk.Contact, error)
+	PutContact(ctx context.Context, c civicdesk.Contact) error
+	DeleteRecord(ctx context.Context, kind, key string) error
 	ListDepartments(ctx context.Context) ([]civicdesk.Department, error)
 	audit.Store
 }
@@ -57,6 +59,9 @@ type Config struct {
 	// ServiceLevelTarget: a conversation answered within it counts toward
 	// the service level.
 	ServiceLevelTarget time.Duration
+	// ServiceLevels are per-department targets and goals (routing's
+	// configuration); departments without one use ServiceLevelTarget.
+	ServiceLevels map[string]ServiceLevel
 	// SecureCookies marks the session cookie Secure (under HTTPS).
 	SecureCookies bool
 	RateLimit     bool
@@ -148,16 +153,25 @@ func (d *Desk) Register(e *echo.Echo) {
 	g.POST("/conversations/:id/messages", d.reply, d.staff)
 	g.POST("/conversations/:id/notes", d.addNote, d.staff)
 	g.POST("/conversations/:id/accept", d.accept, d.staff)
+	g.POST("/conversations/:id/decline", d.decline, d.staff)
 	g.POST("/conversations/:id/transfer", d.transfer, d.staff)
 	g.POST("/conversations/:id/close", d.closeConversation, d.staff)
 	g.POST("/conversations/:id/typing", d.typing, d.staff)
 	g.GET("/ws", d.websocket, d.staff)
+	g.GET("/contacts/:id/history", d.contactHistory, d.staff)
+	g.PUT("/contacts/:id", d.editContact, d.staff)
+	g.POST("/contacts/:id/merge", d.mergeContact, d.staff)
+	g.GET("/canned", d.listCanned, d.staff)
 
 	s := e.Group("/api/v1/supervisor", d.staff, d.supervisorOnly)
 	s.GET("/queues", d.queues)
 	s.GET("/agents", d.agents)
 	s.POST("/conversations/:id/assign", d.assign)
 	s.GET("/audit", d.auditTrail)
+	s.GET("/stats", d.stats)
+	s.GET("/export/conversations", d.exportConversations)
+	s.PUT("/canned", d.putCanned)
+	s.DELETE("/canned/:id", d.deleteCanned)
 }
 
 const agentKey = "cd.agent"
@@ -331,9 +345,11 @@ func isSupervisor(a civicdesk.Agent) bool {
 	return a.Role == civicdesk.RoleSupervisor || a.Role == civicdesk.RoleAdmin
 }
 
-// visible reports whether a may see conversation cv.
+// visible reports whether a may see conversation cv: its own, offered to
+// it, or queued in (or widened by escalation to) one of its departments.
 func visible(a civicdesk.Agent, cv civicdesk.Conversation) bool {
-	return isSupervisor(a) || cv.AssignedAgentID == a.ID || (cv.DepartmentID != "" && a.InDepartment(cv.DepartmentID))
+	return isSupervisor(a) || cv.AssignedAgentID == a.ID || cv.OfferedAgentID == a.ID ||
+		(cv.DepartmentID != "" && a.InDepartment(cv.DepartmentID)) || slices.ContainsFunc(cv.WidenedTo, a.InDepartment)
 }
 
 // conversation loads a conversation the current agent may see; others are
@@ -446,7 +462,11 @@ func (d *Desk) getConversation(c echo.Context) error {
 	if err := d.audit(c, "view", cv.ID, nil); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"conversation": cv, "messages": ms, "notes": notes, "contact": contact})
+	deliveries, err := d.deliveries(ctx, cv.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conversation": cv, "messages": ms, "notes": notes, "contact": contact, "deliveries": deliveries})
 }
 
 type replyRequest struct {
@@ -572,8 +592,24 @@ func (d *Desk) accept(c echo.Context) error {
 	if err := d.audit(c, "accept", cv.ID, nil); err != nil {
 		return err
 	}
-	return d.requestTransfer(c, cv, civicdesk.Event{AgentID: a.ID, Reason: "accepted"}, func(got civicdesk.Conversation) bool {
+	return d.requestTransfer(c, cv, civicdesk.Event{AgentID: a.ID, Reason: civicdesk.ReasonAccepted}, func(got civicdesk.Conversation) bool {
 		return got.State == civicdesk.StateAssigned && got.AssignedAgentID == a.ID
+	})
+}
+
+// decline turns down an offer; routing offers the conversation to the next
+// caseworker.
+func (d *Desk) decline(c echo.Context) error {
+	cv, err := d.conversation(c)
+	if err != nil {
+		return err
+	}
+	a := current(c)
+	if cv.State != civicdesk.StateQueued || cv.OfferedAgentID != a.ID {
+		return civicdesk.Errorf(civicdesk.CodeConflict, "the conversation is not offered to you")
+	}
+	return d.requestTransfer(c, cv, civicdesk.Event{AgentID: a.ID, Reason: civicdesk.ReasonDeclined}, func(got civicdesk.Conversation) bool {
+		return got.OfferedAgentID != a.ID
 	})
 }
 

@@ -3,11 +3,19 @@ package agentdesk
 import (
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/httpx"
 	"github.com/labstack/echo/v4"
 )
+
+// ServiceLevel is a department's goal: Goal (a share) of conversations
+// answered within Target.
+type ServiceLevel struct {
+	Target time.Duration
+	Goal   float64
+}
 
 // QueueStats is one department's line of the supervisor's queue view.
 type QueueStats struct {
@@ -19,11 +27,32 @@ type QueueStats struct {
 	AgentsBusy         int     `json:"agentsBusy"`
 	AgentsAway         int     `json:"agentsAway"`
 	ServiceLevel       float64 `json:"serviceLevel"`
+	// ServiceLevelTargetSeconds and ServiceLevelGoal are the department's
+	// goal; Offered counts conversations offered and not yet accepted.
+	ServiceLevelTargetSeconds int     `json:"serviceLevelTargetSeconds"`
+	ServiceLevelGoal          float64 `json:"serviceLevelGoal"`
+	Offered                   int     `json:"offered"`
+}
+
+// serviceLevel is the goal of department id.
+func (d *Desk) serviceLevel(id string) ServiceLevel {
+	sl, ok := d.cfg.ServiceLevels[id]
+	if !ok {
+		sl, ok = d.cfg.ServiceLevels[""]
+	}
+	if !ok || sl.Target <= 0 {
+		sl.Target = d.cfg.ServiceLevelTarget
+	}
+	if sl.Goal <= 0 {
+		sl.Goal = 0.8
+	}
+	return sl
 }
 
 // queues reports, per department, what waits and who is there. The service
-// level is the share of today's assigned conversations answered within the
-// target (1 when none were assigned).
+// level is the share of the last 24 hours' conversations answered within
+// the department's target, counting those still waiting beyond it as
+// missed (1 when there were none).
 func (d *Desk) queues(c echo.Context) error {
 	ctx := c.Request().Context()
 	ds, err := d.store.ListDepartments(ctx)
@@ -48,16 +77,29 @@ func (d *Desk) queues(c echo.Context) error {
 	answered, inTarget := map[string]int{}, map[string]int{}
 	out := make([]QueueStats, len(ds))
 	for i, dp := range ds {
-		out[i] = QueueStats{DepartmentID: dp.ID, Name: dp.Name, ServiceLevel: 1}
+		sl := d.serviceLevel(dp.ID)
+		out[i] = QueueStats{DepartmentID: dp.ID, Name: dp.Name, ServiceLevel: 1,
+			ServiceLevelTargetSeconds: int(sl.Target / time.Second), ServiceLevelGoal: sl.Goal}
 		byDept[dp.ID] = &out[i]
 	}
-	dayStart := now.Add(-24 * 60 * 60 * 1e9)
+	dayStart := now.Add(-24 * time.Hour)
 	count := func(cv civicdesk.Conversation) {
-		if cv.AssignedAt == nil || cv.QueuedAt == nil || cv.AssignedAt.Before(dayStart) {
+		if cv.QueuedAt == nil {
+			return
+		}
+		target := d.serviceLevel(cv.DepartmentID).Target
+		if cv.AssignedAt == nil || cv.AssignedAt.Before(*cv.QueuedAt) {
+			// Still waiting: a miss once it waited beyond the target.
+			if cv.State == civicdesk.StateQueued && now.Sub(*cv.QueuedAt) > target {
+				answered[cv.DepartmentID]++
+			}
+			return
+		}
+		if cv.AssignedAt.Before(dayStart) {
 			return
 		}
 		answered[cv.DepartmentID]++
-		if cv.AssignedAt.Sub(*cv.QueuedAt) <= d.cfg.ServiceLevelTarget {
+		if cv.AssignedAt.Sub(*cv.QueuedAt) <= target {
 			inTarget[cv.DepartmentID]++
 		}
 	}
@@ -72,6 +114,9 @@ func (d *Desk) queues(c echo.Context) error {
 			continue
 		}
 		q.Waiting++
+		if cv.OfferedAgentID != "" {
+			q.Offered++
+		}
 		if cv.QueuedAt != nil {
 			q.LongestWaitSeconds = max(q.LongestWaitSeconds, int(now.Sub(*cv.QueuedAt).Seconds()))
 		}

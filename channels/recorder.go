@@ -60,47 +60,134 @@ func NewRecorder(store RecorderStore, bus Bus, log *slog.Logger) *Recorder {
 	return &Recorder{store: store, bus: bus, log: log.With("component", "recorder")}
 }
 
+// Optional capabilities: when the bus and the store offer them (natsbus and
+// sqlitestore do), the recorder works on batches: every message waiting is
+// inserted in one transaction, its events are published without waiting
+// one by one, and the batch is acknowledged after both.
+type (
+	batchBus interface {
+		ConsumeBatch(ctx context.Context, spec civicdesk.ConsumerSpec, size int, handler func(ctx context.Context, ds []civicdesk.Delivery) error) error
+		PublishAll(ctx context.Context, subjects []string, data [][]byte, msgIDs []string) error
+	}
+	batchStore interface {
+		InsertMessages(ctx context.Context, ms []civicdesk.Message) (inserted []bool, err error)
+	}
+	messageGetter interface {
+		GetMessage(ctx context.Context, id string) (civicdesk.Message, error)
+	}
+)
+
+// BatchSize is the most messages the recorder takes at once.
+const BatchSize = 256
+
 // Run consumes CD_INBOUND until ctx is done.
 func (r *Recorder) Run(ctx context.Context) error {
-	return r.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamInbound, Durable: "channels"}, r.handle)
+	spec := civicdesk.ConsumerSpec{Stream: civicdesk.StreamInbound, Durable: "channels"}
+	if bb, ok := r.bus.(batchBus); ok {
+		return bb.ConsumeBatch(ctx, spec, BatchSize, r.handleBatch)
+	}
+	return r.bus.Consume(ctx, spec, func(ctx context.Context, d civicdesk.Delivery) error {
+		return r.handleBatch(ctx, []civicdesk.Delivery{d})
+	})
 }
 
-func (r *Recorder) handle(ctx context.Context, d civicdesk.Delivery) error {
-	var in civicdesk.InboundMessage
-	if err := json.Unmarshal(d.Data, &in); err != nil || in.Message.ID == "" || in.Message.ConversationID == "" {
-		return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable inbound message at seq %d", d.Seq)
+// handleBatch records ds in stream order: it stores the messages, then
+// announces each on CD_EVENTS (and hands agent and bot messages to their
+// channel's delivery), and returns only when all of it is durable, so that
+// the deliveries are acknowledged only then. Everything is idempotent: a
+// redelivered batch stores nothing twice and its announcements carry the
+// same message ids.
+func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) error {
+	ms := make([]civicdesk.Message, 0, len(ds))
+	for _, d := range ds {
+		var in civicdesk.InboundMessage
+		if err := json.Unmarshal(d.Data, &in); err != nil || in.Message.ID == "" || in.Message.ConversationID == "" {
+			if len(ds) == 1 {
+				return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable inbound message at seq %d", d.Seq)
+			}
+			r.log.Error("dropping undecodable inbound message", "seq", d.Seq)
+			continue
+		}
+		m := in.Message
+		m.Seq = d.Seq
+		ms = append(ms, m)
 	}
-	m := in.Message
-	m.Seq = d.Seq
-	inserted, err := r.store.InsertMessage(ctx, m)
+	if len(ms) == 0 {
+		return nil
+	}
+	inserted, err := r.insert(ctx, ms)
 	if err != nil {
 		return fmt.Errorf("record message: %w", err)
 	}
-	conv, err := r.store.GetConversation(ctx, m.ConversationID)
-	if err != nil {
-		return fmt.Errorf("record message: conversation: %w", err)
-	}
-	if inserted {
-		dir := "out"
-		if m.Author.Kind == civicdesk.AuthorCitizen {
-			dir = "in"
+	convs := make(map[string]*civicdesk.Conversation, len(ms))
+	subjects := make([]string, 0, len(ms)+len(ms)/4)
+	payloads := make([][]byte, 0, cap(subjects))
+	ids := make([]string, 0, cap(subjects))
+	for i := range ms {
+		m := &ms[i]
+		if inserted[i] {
+			dir := "out"
+			if m.Author.Kind == civicdesk.AuthorCitizen {
+				dir = "in"
+			}
+			metrics.Messages.WithLabelValues(string(m.Channel), dir).Inc()
+		} else if g, ok := r.store.(messageGetter); ok {
+			// Stored before (a redelivery, or the same message sent again
+			// after JetStream forgot its id): announce what is stored.
+			if stored, err := g.GetMessage(ctx, m.ID); err == nil {
+				*m = stored
+			}
 		}
-		metrics.Messages.WithLabelValues(string(m.Channel), dir).Inc()
+		conv := convs[m.ConversationID]
+		if conv == nil {
+			c, err := r.store.GetConversation(ctx, m.ConversationID)
+			if err != nil {
+				return fmt.Errorf("record message: conversation: %w", err)
+			}
+			conv = &c
+			convs[m.ConversationID] = conv
+		}
+		// Announce even when the insert was a redelivery: the first attempt may
+		// have crashed before announcing, and the dedupe ids make it harmless.
+		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: conv, At: m.CreatedAt})
+		if err != nil {
+			return fmt.Errorf("record message: encode event: %w", err)
+		}
+		subjects = append(subjects, civicdesk.ConvSubject(civicdesk.VerbMessage, conv.ID))
+		payloads = append(payloads, data)
+		ids = append(ids, "message:"+m.ID)
+		if m.Author.Kind != civicdesk.AuthorCitizen {
+			subjects = append(subjects, civicdesk.OutboundSubject(conv.Channel, conv.ID))
+			payloads = append(payloads, data)
+			ids = append(ids, "out:"+m.ID)
+		}
 	}
-	// Announce even when the insert was a redelivery: the first attempt may
-	// have crashed before announcing, and the dedupe ids make it harmless.
-	ev := civicdesk.Event{Type: "message", Message: &m, Conversation: &conv, At: m.CreatedAt}
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("record message: encode event: %w", err)
+	if bb, ok := r.bus.(batchBus); ok {
+		if err := bb.PublishAll(ctx, subjects, payloads, ids); err != nil {
+			return fmt.Errorf("record message: announce: %w", err)
+		}
+		return nil
 	}
-	if _, _, err := r.bus.Publish(ctx, civicdesk.ConvSubject(civicdesk.VerbMessage, conv.ID), data, "message:"+m.ID); err != nil {
-		return fmt.Errorf("record message: announce: %w", err)
-	}
-	if m.Author.Kind != civicdesk.AuthorCitizen {
-		if _, _, err := r.bus.Publish(ctx, civicdesk.OutboundSubject(conv.Channel, conv.ID), data, "out:"+m.ID); err != nil {
-			return fmt.Errorf("record message: hand to delivery: %w", err)
+	for i := range subjects {
+		if _, _, err := r.bus.Publish(ctx, subjects[i], payloads[i], ids[i]); err != nil {
+			return fmt.Errorf("record message: announce: %w", err)
 		}
 	}
 	return nil
+}
+
+// insert stores ms in one transaction when the store can, else one by one.
+func (r *Recorder) insert(ctx context.Context, ms []civicdesk.Message) ([]bool, error) {
+	if bs, ok := r.store.(batchStore); ok && len(ms) > 1 {
+		return bs.InsertMessages(ctx, ms)
+	}
+	inserted := make([]bool, len(ms))
+	for i := range ms {
+		ok, err := r.store.InsertMessage(ctx, ms[i])
+		if err != nil {
+			return nil, err
+		}
+		inserted[i] = ok
+	}
+	return inserted, nil
 }

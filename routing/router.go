@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -21,6 +22,8 @@ type Store interface {
 	ListConversations(ctx context.Context, f civicdesk.ConversationFilter) ([]civicdesk.Conversation, error)
 	ListAgents(ctx context.Context) ([]civicdesk.Agent, error)
 	GetAgent(ctx context.Context, id string) (civicdesk.Agent, error)
+	SetAgentStatus(ctx context.Context, id string, s civicdesk.AgentStatus) error
+	ListDepartments(ctx context.Context) ([]civicdesk.Department, error)
 }
 
 // Bus is what routing needs of NATS.
@@ -29,61 +32,47 @@ type Bus interface {
 	Consume(ctx context.Context, spec civicdesk.ConsumerSpec, handler func(ctx context.Context, d civicdesk.Delivery) error) error
 }
 
-// Config of the router.
-type Config struct {
-	// Capacity is how many conversations an agent holds at once.
-	Capacity int
-	// AverageHandleTime feeds the wait estimate.
-	AverageHandleTime time.Duration
-	Now               func() time.Time
-}
-
-type waiting struct {
-	id       string
-	priority int
-	queuedAt time.Time
-}
-
-type agentState struct {
-	agent        civicdesk.Agent
-	load         int
-	lastAssigned time.Time
-}
-
-// Router is the routing step.
+// Router runs the engine: it feeds it the routing events of CD_EVENTS and
+// a clock tick, and carries out its decisions: the store first, then the
+// events. It is the one writer of a conversation's routing fields while
+// the conversation is queued or assigned.
 type Router struct {
 	cfg   Config
+	s     *settings
 	store Store
 	bus   Bus
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	queues map[string][]waiting // department → waiting, best first
-	agents map[string]*agentState
-	owner  map[string]string // conversation → agent holding it
+	mu      sync.Mutex
+	eng     *Engine
+	names   map[string]string
+	rebuild bool // the engine and the store may disagree: rebuild first
 }
 
-// New returns a router.
+// New returns a router. The configuration is checked here.
 func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Router, error) {
-	if cfg.Capacity <= 0 {
-		cfg.Capacity = 5
+	s, err := cfg.compile()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.AverageHandleTime == 0 {
-		cfg.AverageHandleTime = 4 * time.Minute
-	}
-	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
-	}
-	return &Router{cfg: cfg, store: store, bus: bus, log: log.With("component", "routing"),
-		queues: map[string][]waiting{}, agents: map[string]*agentState{}, owner: map[string]string{}}, nil
+	return &Router{cfg: cfg, s: s, store: store, bus: bus, log: log.With("component", "routing"), rebuild: true}, nil
 }
 
-// Run rebuilds the queues from the store, then consumes routing events until
-// ctx is done.
+// Run rebuilds the engine from the store, then routes until ctx is done.
 func (r *Router) Run(ctx context.Context) error {
-	if err := r.rebuild(ctx); err != nil {
+	r.mu.Lock()
+	err := r.rebuildLocked(ctx)
+	r.mu.Unlock()
+	if err != nil {
 		return err
 	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.tick(ctx)
+	}()
+	defer wg.Wait()
 	return r.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "routing", Filters: []string{
 		civicdesk.ConvSubject(civicdesk.VerbHandoff, "*"),
 		civicdesk.ConvSubject(civicdesk.VerbTransfer, "*"),
@@ -92,7 +81,51 @@ func (r *Router) Run(ctx context.Context) error {
 	}}, r.handle)
 }
 
-func (r *Router) rebuild(ctx context.Context) error {
+func (r *Router) tick(ctx context.Context) {
+	t := time.NewTicker(r.s.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		err := r.ready(ctx)
+		if err == nil {
+			err = r.apply(ctx, r.eng.Tick())
+		}
+		r.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			r.log.Warn("routing tick", "err", err)
+		}
+	}
+}
+
+// ready rebuilds the engine if an earlier failure left it unsure.
+func (r *Router) ready(ctx context.Context) error {
+	if !r.rebuild {
+		return nil
+	}
+	return r.rebuildLocked(ctx)
+}
+
+// rebuildLocked makes a new engine from what the store holds: the agents,
+// then the assigned and offered conversations, then the waiting ones; then
+// routes what can be routed. No conversation is left unrouted.
+func (r *Router) rebuildLocked(ctx context.Context) error {
+	eng, err := NewEngine(r.cfg)
+	if err != nil {
+		return err
+	}
+	depts, err := r.store.ListDepartments(ctx)
+	if err != nil {
+		return fmt.Errorf("routing: rebuild departments: %w", err)
+	}
+	names := map[string]string{}
+	for _, d := range depts {
+		names[d.ID] = d.Name
+	}
 	agents, err := r.store.ListAgents(ctx)
 	if err != nil {
 		return fmt.Errorf("routing: rebuild agents: %w", err)
@@ -101,81 +134,52 @@ func (r *Router) rebuild(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("routing: rebuild conversations: %w", err)
 	}
-	r.mu.Lock()
 	for _, a := range agents {
-		r.agents[a.ID] = &agentState{agent: a}
+		eng.UpdateAgent(agentInfo(a))
+	}
+	var ds []Decision
+	for _, c := range open {
+		if c.State == civicdesk.StateAssigned && c.AssignedAgentID != "" {
+			var at time.Time
+			if c.AssignedAt != nil {
+				at = *c.AssignedAt
+			}
+			ds = append(ds, eng.Restore(convInfo(c), RestoreState{AgentID: c.AssignedAgentID, AssignedAt: at})...)
+		}
 	}
 	for _, c := range open {
-		switch c.State {
-		case civicdesk.StateQueued:
-			r.enqueueLocked(c)
-		case civicdesk.StateAssigned:
-			if st := r.agents[c.AssignedAgentID]; st != nil {
-				st.load++
-				r.owner[c.ID] = c.AssignedAgentID
-			}
+		if c.State == civicdesk.StateAssigned && c.AssignedAgentID != "" {
+			continue
 		}
+		st := RestoreState{OfferedTo: c.OfferedAgentID}
+		if c.OfferExpiresAt != nil {
+			st.OfferExpires = *c.OfferExpiresAt
+		}
+		ds = append(ds, eng.Restore(convInfo(c), st)...)
 	}
-	depts := make([]string, 0, len(r.queues))
-	for d := range r.queues {
-		depts = append(depts, d)
-	}
-	r.mu.Unlock()
+	ds = append(ds, eng.Start()...)
+	r.eng, r.names, r.rebuild = eng, names, false
 	r.log.Info("routing rebuilt", "agents", len(agents), "open", len(open))
-	// Conversations queued while nobody was there get a chance now.
-	for _, d := range depts {
-		if err := r.dispatch(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.apply(ctx, ds)
 }
 
-func (r *Router) enqueueLocked(c civicdesk.Conversation) int {
-	dept := c.DepartmentID
-	at := c.UpdatedAt
+func agentInfo(a civicdesk.Agent) AgentInfo {
+	return AgentInfo{ID: a.ID, Departments: a.Departments, Languages: a.Languages, Status: a.Status, Disabled: a.Disabled, Role: a.Role}
+}
+
+func convInfo(c civicdesk.Conversation) ConvInfo {
+	info := ConvInfo{ID: c.ID, Department: c.DepartmentID, Channel: c.Channel, Priority: c.Priority,
+		WidenedTo: c.WidenedTo, Interpreter: c.InterpreterNeeded}
+	if info.Priority == 0 {
+		info.Priority = civicdesk.UrgencyNormal.Priority()
+	}
+	if c.Triage != nil {
+		info.Language = c.Triage.Language
+	}
 	if c.QueuedAt != nil {
-		at = *c.QueuedAt
+		info.QueuedAt = *c.QueuedAt
 	}
-	q := r.queues[dept]
-	for _, w := range q {
-		if w.id == c.ID {
-			return r.positionLocked(dept, c.ID)
-		}
-	}
-	w := waiting{id: c.ID, priority: c.Priority, queuedAt: at}
-	i, _ := slices.BinarySearchFunc(q, w, func(a, b waiting) int {
-		if a.priority != b.priority {
-			return b.priority - a.priority
-		}
-		if c := a.queuedAt.Compare(b.queuedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	r.queues[dept] = slices.Insert(q, i, w)
-	metrics.QueueDepth.WithLabelValues(dept).Set(float64(len(r.queues[dept])))
-	return i + 1
-}
-
-func (r *Router) removeLocked(dept, id string) {
-	q := r.queues[dept]
-	for i, w := range q {
-		if w.id == id {
-			r.queues[dept] = slices.Delete(q, i, i+1)
-			metrics.QueueDepth.WithLabelValues(dept).Set(float64(len(r.queues[dept])))
-			return
-		}
-	}
-}
-
-func (r *Router) positionLocked(dept, id string) int {
-	for i, w := range r.queues[dept] {
-		if w.id == id {
-			return i + 1
-		}
-	}
-	return 0
+	return info
 }
 
 func (r *Router) handle(ctx context.Context, d civicdesk.Delivery) error {
@@ -183,182 +187,22 @@ func (r *Router) handle(ctx context.Context, d civicdesk.Delivery) error {
 	if err := json.Unmarshal(d.Data, &ev); err != nil {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable routing event")
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.ready(ctx); err != nil {
+		return err
+	}
 	switch {
 	case strings.HasPrefix(d.Subject, "cd.agent.status."):
 		return r.onStatus(ctx, ev)
-	case ev.Conversation == nil:
+	case ev.Conversation == nil || ev.Conversation.ID == "":
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "routing event without conversation")
 	case strings.HasPrefix(d.Subject, "cd.conv.handoff."):
 		return r.onHandoff(ctx, ev.Conversation.ID)
 	case strings.HasPrefix(d.Subject, "cd.conv.closed."):
-		return r.onClosed(ctx, ev.Conversation.ID)
+		return r.onClosed(ctx, ev)
 	case strings.HasPrefix(d.Subject, "cd.conv.transfer."):
 		return r.onTransfer(ctx, ev)
-	}
-	return nil
-}
-
-func (r *Router) onHandoff(ctx context.Context, id string) error {
-	c, err := r.store.GetConversation(ctx, id)
-	if err != nil {
-		return fmt.Errorf("routing: handoff: %w", err)
-	}
-	switch c.State {
-	case civicdesk.StateClosed, civicdesk.StateAssigned:
-		return nil
-	case civicdesk.StateBot:
-		now := r.cfg.Now()
-		c.State, c.QueuedAt, c.UpdatedAt = civicdesk.StateQueued, &now, now
-		if c.DepartmentID == "" {
-			c.DepartmentID = "general"
-		}
-		if err := r.store.PutConversation(ctx, c); err != nil {
-			return fmt.Errorf("routing: queue: %w", err)
-		}
-	}
-	if err := r.queue(ctx, c, ""); err != nil {
-		return err
-	}
-	return r.dispatch(ctx, c.DepartmentID)
-}
-
-// queue puts c (stored as queued) in its queue and tells everyone.
-func (r *Router) queue(ctx context.Context, c civicdesk.Conversation, previousAgent string) error {
-	r.mu.Lock()
-	pos := r.enqueueLocked(c)
-	avail := 0
-	for _, st := range r.agents {
-		if st.agent.Status == civicdesk.StatusAvailable && st.agent.InDepartment(c.DepartmentID) {
-			avail++
-		}
-	}
-	r.mu.Unlock()
-	metrics.RoutingDecisions.WithLabelValues("queue").Inc()
-	wait := int(r.cfg.AverageHandleTime.Seconds()) * pos / max(avail, 1) / r.cfg.Capacity
-	return r.publish(ctx, civicdesk.VerbQueued, civicdesk.Event{Type: "conversation.queued", Conversation: &c, Position: pos,
-		EstimatedWaitSeconds: max(wait, 1), PreviousAgentID: previousAgent, At: r.cfg.Now()})
-}
-
-func (r *Router) publish(ctx context.Context, verb string, ev civicdesk.Event) error {
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("routing: encode: %w", err)
-	}
-	if _, _, err := r.bus.Publish(ctx, civicdesk.ConvSubject(verb, ev.Conversation.ID), data, ""); err != nil {
-		return fmt.Errorf("routing: publish %s: %w", verb, err)
-	}
-	return nil
-}
-
-// pick returns the eligible agent with the lightest load, longest idle
-// first among equals; "" if none.
-func (r *Router) pickLocked(dept string) string {
-	best := ""
-	var bestSt *agentState
-	for id, st := range r.agents {
-		a := st.agent
-		if a.Status != civicdesk.StatusAvailable || a.Disabled || !a.InDepartment(dept) || st.load >= r.cfg.Capacity {
-			continue
-		}
-		if bestSt == nil || st.load < bestSt.load || (st.load == bestSt.load && (st.lastAssigned.Before(bestSt.lastAssigned) ||
-			(st.lastAssigned.Equal(bestSt.lastAssigned) && id < best))) {
-			best, bestSt = id, st
-		}
-	}
-	return best
-}
-
-// dispatch assigns the head of dept's queue while an agent is free.
-func (r *Router) dispatch(ctx context.Context, dept string) error {
-	for {
-		r.mu.Lock()
-		q := r.queues[dept]
-		if len(q) == 0 {
-			r.mu.Unlock()
-			return nil
-		}
-		agentID := r.pickLocked(dept)
-		if agentID == "" {
-			r.mu.Unlock()
-			return nil
-		}
-		head := q[0]
-		r.mu.Unlock()
-		c, err := r.store.GetConversation(ctx, head.id)
-		if err != nil {
-			return fmt.Errorf("routing: dispatch: %w", err)
-		}
-		if c.State != civicdesk.StateQueued || c.DepartmentID != dept {
-			r.mu.Lock()
-			r.removeLocked(dept, head.id)
-			r.mu.Unlock()
-			continue
-		}
-		if err := r.assign(ctx, c, agentID, ""); err != nil {
-			return err
-		}
-	}
-}
-
-// assign gives c to agentID, store first, then memory, then the event.
-func (r *Router) assign(ctx context.Context, c civicdesk.Conversation, agentID, reason string) error {
-	now := r.cfg.Now()
-	prevDept, prevAgent := c.DepartmentID, c.AssignedAgentID
-	c.State, c.AssignedAgentID, c.AssignedAt, c.UpdatedAt = civicdesk.StateAssigned, agentID, &now, now
-	if err := r.store.PutConversation(ctx, c); err != nil {
-		return fmt.Errorf("routing: assign: %w", err)
-	}
-	r.mu.Lock()
-	r.removeLocked(prevDept, c.ID)
-	r.releaseLocked(c.ID)
-	if st := r.agents[agentID]; st != nil {
-		st.load++
-		st.lastAssigned = now
-	}
-	r.owner[c.ID] = agentID
-	r.mu.Unlock()
-	metrics.RoutingDecisions.WithLabelValues("assign").Inc()
-	r.log.Info("assigned", "conversation", c.ID, "agent", agentID, "department", c.DepartmentID, "reason", reason)
-	ev := civicdesk.Event{Type: "conversation.assigned", Conversation: &c, Reason: reason, At: now}
-	if prevAgent != agentID {
-		ev.PreviousAgentID = prevAgent
-	}
-	return r.publish(ctx, civicdesk.VerbAssigned, ev)
-}
-
-func (r *Router) releaseLocked(convID string) {
-	if a, ok := r.owner[convID]; ok {
-		if st := r.agents[a]; st != nil && st.load > 0 {
-			st.load--
-		}
-		delete(r.owner, convID)
-	}
-}
-
-func (r *Router) onClosed(ctx context.Context, id string) error {
-	r.mu.Lock()
-	agentID := r.owner[id]
-	r.releaseLocked(id)
-	var depts []string
-	for d, q := range r.queues {
-		for _, w := range q {
-			if w.id == id {
-				depts = append(depts, d)
-			}
-		}
-	}
-	for _, d := range depts {
-		r.removeLocked(d, id)
-	}
-	var agentDepts []string
-	if st := r.agents[agentID]; st != nil {
-		agentDepts = slices.Clone(st.agent.Departments)
-	}
-	r.mu.Unlock()
-	for _, d := range agentDepts {
-		if err := r.dispatch(ctx, d); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -375,128 +219,288 @@ func (r *Router) onStatus(ctx context.Context, ev civicdesk.Event) error {
 		return fmt.Errorf("routing: status: %w", err)
 	}
 	a.Status = ev.Status
-	r.mu.Lock()
-	st := r.agents[a.ID]
-	if st == nil {
-		st = &agentState{agent: a}
-		r.agents[a.ID] = st
-	}
-	st.agent = a
-	r.mu.Unlock()
-	if a.Status == civicdesk.StatusOffline || a.Disabled {
-		if err := r.requeueAgent(ctx, a.ID); err != nil {
-			return err
-		}
-	}
-	for _, d := range a.Departments {
-		if err := r.dispatch(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.apply(ctx, r.eng.UpdateAgent(agentInfo(a)))
 }
 
-// requeueAgent puts an agent's open conversations back at the head of their
-// queues (they keep their original queue time) for others to take.
-func (r *Router) requeueAgent(ctx context.Context, agentID string) error {
-	held, err := r.store.ListConversations(ctx, civicdesk.ConversationFilter{AgentID: agentID, States: []civicdesk.ConversationState{civicdesk.StateAssigned}})
+func (r *Router) onHandoff(ctx context.Context, id string) error {
+	c, err := r.store.GetConversation(ctx, id)
 	if err != nil {
-		return fmt.Errorf("routing: requeue: %w", err)
+		if civicdesk.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("routing: handoff: %w", err)
 	}
-	touched := map[string]bool{}
-	for _, c := range held {
-		c.State, c.AssignedAgentID, c.UpdatedAt = civicdesk.StateQueued, "", r.cfg.Now()
+	if c.State == civicdesk.StateClosed || c.State == civicdesk.StateAssigned {
+		return nil
+	}
+	info := convInfo(c)
+	if c.State == civicdesk.StateBot {
+		info.QueuedAt = time.Time{} // queued now
+	}
+	if info.PreferredAgent, err = r.lastAgent(ctx, c); err != nil {
+		return err
+	}
+	return r.apply(ctx, r.eng.Enqueue(info))
+}
+
+// lastAgent is the caseworker of the contact's latest conversation closed
+// within StickyWithin, for sticky routing.
+func (r *Router) lastAgent(ctx context.Context, c civicdesk.Conversation) (string, error) {
+	if r.s.StickyWithin < 0 || c.ContactID == "" {
+		return "", nil
+	}
+	past, err := r.store.ListConversations(ctx, civicdesk.ConversationFilter{ContactID: c.ContactID, States: []civicdesk.ConversationState{civicdesk.StateClosed}})
+	if err != nil {
+		return "", fmt.Errorf("routing: sticky: %w", err)
+	}
+	since := r.s.Now().Add(-r.s.StickyWithin)
+	best, bestAt := "", time.Time{}
+	for _, p := range past {
+		if p.ID == c.ID || p.AssignedAgentID == "" || p.ClosedAt == nil || p.ClosedAt.Before(since) {
+			continue
+		}
+		if p.ClosedAt.After(bestAt) {
+			best, bestAt = p.AssignedAgentID, *p.ClosedAt
+		}
+	}
+	return best, nil
+}
+
+func (r *Router) onClosed(ctx context.Context, ev civicdesk.Event) error {
+	if err := r.apply(ctx, r.eng.Close(ev.Conversation.ID)); err != nil {
+		return err
+	}
+	// A routing write racing the close may have stored the conversation
+	// open again: the close wins.
+	c, err := r.store.GetConversation(ctx, ev.Conversation.ID)
+	if err != nil {
+		if civicdesk.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("routing: close: %w", err)
+	}
+	if c.State != civicdesk.StateClosed && ev.Conversation.State == civicdesk.StateClosed {
+		c.State, c.ClosedAt, c.Disposition = civicdesk.StateClosed, ev.Conversation.ClosedAt, ev.Conversation.Disposition
+		c.OfferedAgentID, c.OfferExpiresAt = "", nil
+		c.UpdatedAt = r.s.Now()
 		if err := r.store.PutConversation(ctx, c); err != nil {
-			return fmt.Errorf("routing: requeue: %w", err)
-		}
-		r.mu.Lock()
-		r.releaseLocked(c.ID)
-		r.mu.Unlock()
-		metrics.RoutingDecisions.WithLabelValues("requeue").Inc()
-		if err := r.queue(ctx, c, agentID); err != nil {
-			return err
-		}
-		touched[c.DepartmentID] = true
-	}
-	for d := range touched {
-		if err := r.dispatch(ctx, d); err != nil {
-			return err
+			return fmt.Errorf("routing: close: %w", err)
 		}
 	}
 	return nil
 }
 
-// onTransfer moves a conversation to another department's queue, or straight
-// to an agent (a supervisor's assign, or a caseworker accepting it).
+// onTransfer handles the desk's requests: accept or decline an offer, a
+// caseworker's pick from the queue, a supervisor's assign, a transfer to a
+// department or an agent.
 func (r *Router) onTransfer(ctx context.Context, ev civicdesk.Event) error {
 	c, err := r.store.GetConversation(ctx, ev.Conversation.ID)
 	if err != nil {
+		if civicdesk.IsNotFound(err) {
+			return nil
+		}
 		return fmt.Errorf("routing: transfer: %w", err)
 	}
 	if c.State == civicdesk.StateClosed {
 		return nil
 	}
+	if ev.Reason == civicdesk.ReasonDeclined {
+		return r.apply(ctx, r.eng.Decline(c.ID, ev.AgentID))
+	}
 	if ev.AgentID != "" {
-		if c.State == civicdesk.StateAssigned && c.AssignedAgentID == ev.AgentID {
-			return nil
-		}
-		r.mu.Lock()
-		st := r.agents[ev.AgentID]
-		r.mu.Unlock()
-		if st == nil {
-			return nil
+		a, err := r.store.GetAgent(ctx, ev.AgentID)
+		if err != nil {
+			if civicdesk.IsNotFound(err) {
+				return nil
+			}
+			return fmt.Errorf("routing: transfer: %w", err)
 		}
 		if ev.DepartmentID != "" {
 			c.DepartmentID = ev.DepartmentID
+		}
+		if ev.Reason == civicdesk.ReasonAccepted {
+			return r.apply(ctx, r.eng.Accept(convInfo(c), agentInfo(a)))
 		}
 		reason := ev.Reason
 		if reason == "" {
 			reason = "transfer"
 		}
-		if err := r.assign(ctx, c, ev.AgentID, reason); err != nil {
-			return err
-		}
-		if c.AssignedAgentID != "" {
-			return r.dispatchAgentDepts(ctx, c.AssignedAgentID)
-		}
-		return nil
+		return r.apply(ctx, r.eng.Assign(convInfo(c), agentInfo(a), reason))
 	}
 	if ev.DepartmentID == "" {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "transfer without department or agent")
 	}
-	prev := c.AssignedAgentID
-	r.mu.Lock()
-	r.removeLocked(c.DepartmentID, c.ID)
-	r.releaseLocked(c.ID)
-	r.mu.Unlock()
-	now := r.cfg.Now()
-	c.DepartmentID, c.State, c.AssignedAgentID, c.QueuedAt, c.UpdatedAt = ev.DepartmentID, civicdesk.StateQueued, "", &now, now
-	if err := r.store.PutConversation(ctx, c); err != nil {
-		return fmt.Errorf("routing: transfer: %w", err)
+	return r.apply(ctx, r.eng.Transfer(convInfo(c), ev.DepartmentID))
+}
+
+// apply carries out decisions in order. On a failure the engine may be
+// ahead of the store, so it is rebuilt from the store before the next input.
+func (r *Router) apply(ctx context.Context, ds []Decision) error {
+	depts := map[string]bool{}
+	for _, d := range ds {
+		if err := r.applyOne(ctx, d); err != nil {
+			r.rebuild = true
+			return err
+		}
+		if d.Kind != KindWait {
+			metrics.RoutingDecisions.WithLabelValues(string(d.Kind)).Inc()
+		}
+		if d.DepartmentID != "" {
+			depts[d.DepartmentID] = true
+		}
 	}
-	if err := r.queue(ctx, c, prev); err != nil {
-		return err
-	}
-	if err := r.dispatch(ctx, c.DepartmentID); err != nil {
-		return err
-	}
-	if prev != "" {
-		return r.dispatchAgentDepts(ctx, prev)
+	for id := range depts {
+		metrics.QueueDepth.WithLabelValues(id).Set(float64(r.eng.QueueLen(id)))
 	}
 	return nil
 }
 
-func (r *Router) dispatchAgentDepts(ctx context.Context, agentID string) error {
-	r.mu.Lock()
-	var depts []string
-	if st := r.agents[agentID]; st != nil {
-		depts = slices.Clone(st.agent.Departments)
+func (r *Router) applyOne(ctx context.Context, d Decision) error {
+	now := r.s.Now()
+	switch d.Kind {
+	case KindAgentAway:
+		if err := r.store.SetAgentStatus(ctx, d.AgentID, civicdesk.StatusAway); err != nil && !civicdesk.IsNotFound(err) {
+			return fmt.Errorf("routing: set away: %w", err)
+		}
+		r.log.Info("agent set away", "agent", d.AgentID, "reason", d.Reason)
+		data, err := json.Marshal(civicdesk.Event{Type: "agent.status", AgentID: d.AgentID, Status: civicdesk.StatusAway, Reason: d.Reason, At: now})
+		if err != nil {
+			return fmt.Errorf("routing: encode status: %w", err)
+		}
+		if _, _, err := r.bus.Publish(ctx, civicdesk.AgentStatusSubject(d.AgentID), data, ""); err != nil {
+			return fmt.Errorf("routing: publish status: %w", err)
+		}
+		return nil
 	}
-	r.mu.Unlock()
-	for _, d := range depts {
-		if err := r.dispatch(ctx, d); err != nil {
-			return err
+	c, err := r.store.GetConversation(ctx, d.ConvID)
+	if err != nil {
+		if civicdesk.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("routing: %s: %w", d.Kind, err)
+	}
+	if c.State == civicdesk.StateClosed {
+		return nil // its closed event is on its way to the engine
+	}
+	switch d.Kind {
+	case KindWait:
+		if c.State != civicdesk.StateQueued {
+			return nil
+		}
+		return r.publish(ctx, civicdesk.VerbQueued, civicdesk.Event{Conversation: &c, Position: d.Position,
+			EstimatedWaitSeconds: int(d.EstimatedWait / time.Second), At: now})
+	case KindAfterHours:
+		return r.tellAfterHours(ctx, c, d)
+	}
+	ev := civicdesk.Event{Conversation: &c, At: now, Reason: d.Reason}
+	verb := ""
+	switch d.Kind {
+	case KindQueue:
+		q := d.QueuedAt
+		c.State, c.DepartmentID, c.AssignedAgentID, c.QueuedAt = civicdesk.StateQueued, d.DepartmentID, "", &q
+		c.OfferedAgentID, c.OfferExpiresAt = "", nil
+		c.WidenedTo, c.InterpreterNeeded = d.WidenedTo, d.Interpreter
+		if d.PreviousAgentID != "" {
+			// Tell the caseworker it lost it; the position follows.
+			verb, ev.PreviousAgentID = civicdesk.VerbQueued, d.PreviousAgentID
+		}
+	case KindAssign:
+		prev := c.AssignedAgentID
+		c.State, c.AssignedAgentID, c.AssignedAt = civicdesk.StateAssigned, d.AgentID, &now
+		c.OfferedAgentID, c.OfferExpiresAt = "", nil
+		verb = civicdesk.VerbAssigned
+		if prev != "" && prev != d.AgentID {
+			ev.PreviousAgentID = prev
+		}
+		r.log.Info("assigned", "conversation", c.ID, "agent", d.AgentID, "department", c.DepartmentID, "rule", d.Reason)
+	case KindOffer:
+		exp := d.OfferExpires
+		c.OfferedAgentID, c.OfferExpiresAt = d.AgentID, &exp
+		verb, ev.AgentID = civicdesk.VerbOffered, d.AgentID
+	case KindOfferEnd:
+		if c.OfferedAgentID == d.AgentID {
+			c.OfferedAgentID, c.OfferExpiresAt = "", nil
+		}
+		verb, ev.AgentID = civicdesk.VerbOfferEnded, d.AgentID
+	case KindEscalate:
+		c.WidenedTo, c.InterpreterNeeded = d.WidenedTo, d.Interpreter
+		verb, ev.DepartmentID = civicdesk.VerbEscalated, d.DepartmentID
+	default:
+		return fmt.Errorf("routing: unknown decision %q", d.Kind)
+	}
+	if d.Record != nil {
+		c.Decisions = append(c.Decisions, *d.Record)
+		if n := len(c.Decisions) - r.s.DecisionsKept; n > 0 {
+			c.Decisions = slices.Delete(c.Decisions, 0, n)
 		}
 	}
+	c.UpdatedAt = now
+	if err := r.store.PutConversation(ctx, c); err != nil {
+		return fmt.Errorf("routing: save %s: %w", d.Kind, err)
+	}
+	if verb == "" {
+		return nil
+	}
+	return r.publish(ctx, verb, ev)
+}
+
+func (r *Router) publish(ctx context.Context, verb string, ev civicdesk.Event) error {
+	ev.Type = civicdesk.EventTypeOf(verb)
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("routing: encode: %w", err)
+	}
+	if _, _, err := r.bus.Publish(ctx, civicdesk.ConvSubject(verb, ev.Conversation.ID), data, ""); err != nil {
+		return fmt.Errorf("routing: publish %s: %w", verb, err)
+	}
+	return nil
+}
+
+// tellAfterHours sends the citizen a system message: the office is closed,
+// when it opens, and that the conversation is kept. Its id derives from the
+// conversation and the opening, so repeating it stores nothing new.
+func (r *Router) tellAfterHours(ctx context.Context, c civicdesk.Conversation, d Decision) error {
+	if d.OpensAt.IsZero() {
+		return nil
+	}
+	name := r.names[d.DepartmentID]
+	if name == "" {
+		name = d.DepartmentID
+	}
+	when := d.OpensAt
+	if h := r.s.dept(d.DepartmentID).hours; h != nil {
+		when = when.In(h.loc)
+	}
+	text := fmt.Sprintf("Our %s office is closed right now. It opens %s. Your conversation is kept, and a caseworker will reply here as soon as we open.",
+		name, when.Format("Monday, January 2 at 15:04 MST"))
+	if c.Triage != nil && normLang(c.Triage.Language) == "es" {
+		text = fmt.Sprintf("Nuestra oficina de %s está cerrada en este momento. Abre el %s. Guardamos su conversación y una persona le responderá aquí en cuanto abramos.",
+			name, when.Format("02/01/2006 a las 15:04 MST"))
+	}
+	key := fmt.Sprintf("afterhours_%s_%d", c.ID, d.OpensAt.Unix())
+	m := civicdesk.Message{ID: "msg_sys_" + key, ConversationID: c.ID, ContactID: c.ContactID,
+		Author: civicdesk.Author{Kind: civicdesk.AuthorSystem, Name: "CivicDesk"}, Text: text, CreatedAt: r.s.Now(), Channel: c.Channel}
+	data, err := json.Marshal(civicdesk.InboundMessage{Message: m})
+	if err != nil {
+		return fmt.Errorf("routing: encode after-hours message: %w", err)
+	}
+	if _, _, err := r.bus.Publish(ctx, civicdesk.InboundSubject(civicdesk.SourceSystem, c.ID), data, "routing:"+key); err != nil {
+		return fmt.Errorf("routing: after-hours message: %w", err)
+	}
+	return nil
+}
+
+// errStopped is returned by calls after Run ended.
+var errStopped = errors.New("routing: not running")
+
+// Snapshot returns, under the router's lock, what fn computes from the
+// engine: for tests and diagnostics.
+func (r *Router) Snapshot(fn func(e *Engine)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.eng == nil {
+		return errStopped
+	}
+	fn(r.eng)
 	return nil
 }

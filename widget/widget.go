@@ -2,12 +2,15 @@ package widget
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"html/template"
 	"io/fs"
 	"math"
 	"net/http"
+	"path"
 	"regexp"
 	"strings"
 
@@ -19,7 +22,8 @@ var static embed.FS
 
 // Config of the widget pages. Zero values take the demo's defaults.
 type Config struct {
-	// AgencyName is shown in the widget's title bar ("City services").
+	// AgencyName is shown in the widget's title bar; empty shows the demo's
+	// "City services" in the widget's language.
 	AgencyName string
 	// Color is the widget's main colour (#rrggbb); it must give white text
 	// a contrast of at least 4.5:1, else the default is used.
@@ -40,9 +44,6 @@ func New(cfg Config) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.AgencyName == "" {
-		cfg.AgencyName = "City services"
-	}
 	if !goodColor(cfg.Color) {
 		cfg.Color = ""
 	}
@@ -58,32 +59,42 @@ func New(cfg Config) (*Pages, error) {
 }
 
 // Register serves / (the demo agency page), /widget.js and /widget/*.
+// Files carry an ETag of their content and Cache-Control: no-cache, so host
+// pages revalidate cheaply and pick up a new release at once; the widget's
+// files may be loaded from any origin (host sites embed it).
 func (p *Pages) Register(e *echo.Echo) {
-	fileServer := http.StripPrefix("/widget/", http.FileServer(http.FS(p.files)))
-	e.GET("/", p.demoPage)
-	e.GET("/widget.js", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(c.Response(), c.Request(), p.files, "widget.js")
+	etags := map[string]string{}
+	_ = fs.WalkDir(p.files, ".", func(name string, de fs.DirEntry, err error) error {
+		if err == nil && !de.IsDir() && !strings.HasSuffix(name, ".tmpl") {
+			if b, err := fs.ReadFile(p.files, name); err == nil {
+				sum := sha256.Sum256(b)
+				etags[name] = `"` + hex.EncodeToString(sum[:8]) + `"`
+			}
+		}
 		return nil
 	})
-	e.GET("/widget/config.json", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-cache")
-		c.Response().Header().Set("Access-Control-Allow-Origin", "*")
-		return c.Blob(http.StatusOK, "application/json", p.config)
-	})
-	e.GET("/widget/*", func(c echo.Context) error {
-		name := c.Param("*")
-		if strings.HasSuffix(name, ".tmpl") || name == "" || strings.HasSuffix(name, "/") {
+	serve := func(c echo.Context, name string) error {
+		tag, ok := etags[name]
+		if !ok {
 			return echo.ErrNotFound
 		}
 		h := c.Response().Header()
+		h.Set("ETag", tag)
 		h.Set("Cache-Control", "no-cache")
-		// Host sites on other origins load the widget's module and styles.
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		fileServer.ServeHTTP(c.Response(), c.Request())
+		http.ServeFileFS(c.Response(), c.Request(), p.files, name)
 		return nil
+	}
+	e.GET("/", p.demoPage)
+	e.GET("/widget.js", func(c echo.Context) error { return serve(c, "widget.js") })
+	e.GET("/widget/config.json", func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Access-Control-Allow-Origin", "*")
+		return c.Blob(http.StatusOK, "application/json", p.config)
 	})
+	e.GET("/widget/*", func(c echo.Context) error { return serve(c, path.Clean(c.Param("*"))) })
 }
 
 var langRe = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,2}$`)
@@ -114,13 +125,86 @@ var demoText = map[string]map[string]string{
 		"nojs":  "¿Sin JavaScript? Use el formulario de contacto.", "footer": "Una demostración de CivicDesk. Aquí no se tramitan solicitudes reales.",
 		"langs": "Idioma",
 	},
+	"fr": {
+		"title": "Services municipaux", "skip": "Aller au contenu", "tagline": "Des services pour les habitants de la ville",
+		"intro":    "Payez vos factures, renouvelez vos permis et obtenez de l’aide du personnel municipal, en ligne.",
+		"services": "Services les plus demandés",
+		"water":    "Payer une facture d’eau", "vehicle": "Renouveler une immatriculation", "benefits": "Demander une aide",
+		"permit": "Demander un permis de construire", "housing": "Aide au logement", "taxes": "Taxe foncière",
+		"help":  "Besoin d’aide ?",
+		"chat":  "Écrivez-nous dans la fenêtre de discussion en bas de la page. Un assistant automatique répond d’abord et vous passe à un conseiller si besoin.",
+		"hours": "Les conseillers répondent du lundi au vendredi, de 8 h à 18 h.",
+		"nojs":  "Pas de JavaScript ? Utilisez le formulaire de contact.", "footer": "Une démonstration de CivicDesk. Aucune demande réelle n’est traitée ici.",
+		"langs": "Langue",
+	},
+	"vi": {
+		"title": "Dịch vụ thành phố", "skip": "Chuyển đến nội dung", "tagline": "Dịch vụ dành cho cư dân thành phố",
+		"intro":    "Thanh toán hóa đơn, gia hạn giấy phép và nhận trợ giúp từ nhân viên thành phố, trực tuyến.",
+		"services": "Dịch vụ phổ biến",
+		"water":    "Thanh toán hóa đơn nước", "vehicle": "Gia hạn đăng ký xe", "benefits": "Nộp đơn xin trợ cấp",
+		"permit": "Xin giấy phép xây dựng", "housing": "Hỗ trợ nhà ở", "taxes": "Thuế tài sản",
+		"help":  "Cần trợ giúp?",
+		"chat":  "Hãy nhắn tin cho chúng tôi trong khung trò chuyện ở cuối trang. Trợ lý tự động trả lời trước và chuyển bạn đến nhân viên khi cần.",
+		"hours": "Nhân viên trả lời từ thứ Hai đến thứ Sáu, 8 giờ sáng đến 6 giờ chiều.",
+		"nojs":  "Không có JavaScript? Hãy dùng mẫu liên hệ.", "footer": "Bản trình diễn CivicDesk. Không xử lý yêu cầu thật tại đây.",
+		"langs": "Ngôn ngữ",
+	},
+	"zh": {
+		"title": "市政服务", "skip": "跳到正文", "tagline": "为本市居民提供的服务",
+		"intro":    "在线缴费、续办许可证，并获得市政工作人员的帮助。",
+		"services": "常用服务",
+		"water":    "缴纳水费", "vehicle": "车辆登记续期", "benefits": "申请福利",
+		"permit": "申请建筑许可证", "housing": "住房援助", "taxes": "房产税",
+		"help":  "需要帮助？",
+		"chat":  "请通过页面底部的聊天窗口联系我们。自动助手会先回复，需要时为您转接工作人员。",
+		"hours": "工作人员在周一至周五上午 8 点至下午 6 点回复。",
+		"nojs":  "没有 JavaScript？请使用联系表格。", "footer": "CivicDesk 演示页面。此处不处理真实请求。",
+		"langs": "语言",
+	},
+	"ar": {
+		"title": "خدمات المدينة", "skip": "انتقل إلى المحتوى", "tagline": "خدمات لسكان المدينة",
+		"intro":    "ادفع الفواتير وجدّد التصاريح واحصل على المساعدة من موظفي المدينة عبر الإنترنت.",
+		"services": "الخدمات الأكثر طلبًا",
+		"water":    "دفع فاتورة المياه", "vehicle": "تجديد تسجيل مركبة", "benefits": "التقدم بطلب إعانات",
+		"permit": "طلب تصريح بناء", "housing": "المساعدة في السكن", "taxes": "ضرائب العقارات",
+		"help":  "هل تحتاج إلى مساعدة؟",
+		"chat":  "راسلنا عبر نافذة الدردشة أسفل الصفحة. يجيب مساعد آلي أولًا ثم يحوّلك إلى موظف عند الحاجة.",
+		"hours": "يجيب الموظفون من الاثنين إلى الجمعة، من 8 صباحًا إلى 6 مساءً.",
+		"nojs":  "لا يعمل JavaScript؟ استخدم نموذج الاتصال.", "footer": "عرض توضيحي لـ CivicDesk. لا تُعالج هنا طلبات حقيقية.",
+		"langs": "اللغة",
+	},
+	"ht": {
+		"title": "Sèvis vil la", "skip": "Ale nan kontni an", "tagline": "Sèvis pou moun ki rete nan vil la",
+		"intro":    "Peye bòdwo, renouvle pèmi epi jwenn èd nan men anplwaye vil la, sou entènèt.",
+		"services": "Sèvis moun plis itilize",
+		"water":    "Peye bòdwo dlo", "vehicle": "Renouvle anrejistreman machin", "benefits": "Aplike pou asistans",
+		"permit": "Aplike pou yon pèmi konstriksyon", "housing": "Èd pou lojman", "taxes": "Taks sou pwopriyete",
+		"help":  "Ou bezwen èd?",
+		"chat":  "Ekri nou nan chat la anba paj la. Yon asistan otomatik reponn anvan, epi li voye w bay yon anplwaye lè sa nesesè.",
+		"hours": "Anplwaye yo reponn lendi rive vandredi, 8è di maten rive 6è di swa.",
+		"nojs":  "Pa gen JavaScript? Sèvi ak fòm kontak la.", "footer": "Yon demonstrasyon CivicDesk. Pa gen vrè demann ki trete isit la.",
+		"langs": "Lang",
+	},
+	"tl": {
+		"title": "Mga serbisyo ng lungsod", "skip": "Lumaktaw sa nilalaman", "tagline": "Mga serbisyo para sa mga residente ng lungsod",
+		"intro":    "Magbayad ng mga bill, mag-renew ng mga permit at humingi ng tulong sa mga kawani ng lungsod, online.",
+		"services": "Mga sikat na serbisyo",
+		"water":    "Magbayad ng bill sa tubig", "vehicle": "Mag-renew ng rehistro ng sasakyan", "benefits": "Mag-apply para sa benepisyo",
+		"permit": "Mag-apply ng building permit", "housing": "Tulong sa pabahay", "taxes": "Buwis sa ari-arian",
+		"help":  "Kailangan ng tulong?",
+		"chat":  "Sumulat sa amin sa chat sa ibaba ng pahina. Isang awtomatikong assistant ang unang sasagot at ipapasa ka sa isang kawani kung kailangan.",
+		"hours": "Sumasagot ang mga kawani Lunes hanggang Biyernes, 8 a.m. hanggang 6 p.m.",
+		"nojs":  "Walang JavaScript? Gamitin ang contact form.", "footer": "Isang demo ng CivicDesk. Walang totoong kahilingang inaasikaso rito.",
+		"langs": "Wika",
+	},
 }
 
 var rtl = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
 
 type demoLink struct{ Lang, Name string }
 
-var demoLangs = []demoLink{{"en", "English"}, {"es", "Español"}}
+var demoLangs = []demoLink{{"en", "English"}, {"es", "Español"}, {"fr", "Français"}, {"vi", "Tiếng Việt"}, {"zh", "中文"},
+	{"ar", "العربية"}, {"ht", "Kreyòl"}, {"tl", "Tagalog"}}
 
 // demoPage renders the demo agency page with <html lang> from ?lang=xx.
 func (p *Pages) demoPage(c echo.Context) error {
@@ -138,7 +222,7 @@ func (p *Pages) demoPage(c echo.Context) error {
 		dir = "rtl"
 	}
 	var buf bytes.Buffer
-	err := p.demo.Execute(&buf, map[string]any{"Lang": lang, "Dir": dir, "T": text, "Langs": demoLangs, "Agency": p.cfg.AgencyName})
+	err := p.demo.Execute(&buf, map[string]any{"Lang": lang, "Dir": dir, "T": text, "Langs": demoLangs})
 	if err != nil {
 		return err
 	}

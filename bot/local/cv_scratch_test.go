@@ -57,3 +57,37 @@ func TestScratchOwnOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestScratchOwnLex(t *testing.T) {
+	if os.Getenv("LEX") == "" {
+		t.Skip()
+	}
+	own, dev, _ := trainingSets()
+	tr, _ := trainTriager(append(own, dev...))
+	r := Evaluate(tr, own)
+	fmt.Println(r)
+	for _, m := range r.Misses {
+		if m.Field != "department" {
+			fmt.Printf("%s %-11s want %-9s got %-9s %q\n", m.ID, m.Field, m.Want, m.Got, trunc(m.Text))
+		}
+	}
+}
+
+func TestScratchChal(t *testing.T) {
+	f := os.Getenv("CHAL")
+	if f == "" {
+		t.Skip()
+	}
+	fh, _ := os.Open(f)
+	rows, err := ReadLabeled(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, dev, _ := trainingSets()
+	tr, _ := trainTriager(append(own, dev...))
+	r := Evaluate(tr, rows)
+	fmt.Println(r)
+	for _, m := range r.Misses {
+		fmt.Printf("%s %-11s want %-9s got %-9s %q\n", m.ID, m.Field, m.Want, m.Got, trunc(m.Text))
+	}
+}

@@ -25,7 +25,7 @@ const (
 // compared with.
 var markers = [...]string{
 	langEN: "the|and|is|my|i|im|you|your|to|of|for|what|how|where|when|why|who|can|do|does|need|want|please|pls|thanks|thank|hello|hi|hey|ok|okay|yes|help|agent|human|operator|representative|person|someone|question",
-	langES: "hola|gracias|quiero|necesito|para|por|que|como|donde|cuando|mi|mis|el|los|las|del|y|con|una|un|es|esta|tengo|buenos|buenas|dias|tardes|noches|favor|ayuda|senor|senora|porque|xq|q|ola|hablar|persona|alguien|agente|representante|si|pero|usted|ustedes|estoy|hay|puedo|pueden",
+	langES: "hola|gracias|quiero|necesito|para|por|que|como|donde|cuando|mi|mis|el|los|las|del|con|una|un|es|esta|tengo|buenos|buenas|dias|tardes|noches|favor|ayuda|senor|senora|porque|xq|q|ola|hablar|hablan|habla|espanol|persona|alguien|agente|representante|si|pero|usted|ustedes|estoy|hay|puedo|pueden",
 	langFR: "bonjour|bonsoir|merci|je|j|vous|nous|est|les|des|une|avec|pour|dans|sur|svp|quelqu|parler|personne|oui|non|mon|ma|mes|votre|aide|au|aux|du|pas|ne|qui|quoi|comment|ou|c",
 	langVI: "xin|chao|cam|on|toi|cua|khong|la|va|co|duoc|nhan|vien|muon|can|giup|voi|nay|nhung|cho|ban|em|anh|chi|gi|sao|nao|roi|ma|nha|nguoi",
 	langHT: "bonjou|bonswa|mesi|mwen|m|pa|nan|yon|ki|pou|ak|li|yo|nou|sa|se|gen|kijan|kisa|poukisa|tanpri|souple|ajan|moun|bezwen|vle|kote|lakay|anpil|konnen|ede|ou|eske",
@@ -157,21 +157,36 @@ func (li *langID) identify(text, raw, fold string, rawToks, foldToks []token, sc
 	}
 	best := softmax(p)
 	conf := p[best]
-	// Short texts ("agent", "ok", "ssn?") are English unless a word says
+	// Short texts ("agent", "hola", "cam on") are decided by their marker
+	// words, the model breaking ties, and are English when no word says
 	// otherwise: the model alone is unreliable on a few letters.
 	words := 0
-	marked := false
+	var votes [8]int
 	for _, t := range foldToks {
 		if t.digit || t.han {
 			continue
 		}
 		words++
-		if li.markers[best][t.s] {
-			marked = true
+		for l := range li.markers {
+			if li.markers[l][t.s] {
+				votes[l]++
+			}
 		}
 	}
-	if best != langEN && words <= 3 && !marked {
-		return langEN, 0.5, "short text"
+	if words <= 3 {
+		top := langEN
+		for l := range votes {
+			if l == langZH || l == langAR {
+				continue
+			}
+			if votes[l] > votes[top] || (votes[l] == votes[top] && votes[l] > 0 && p[l] > p[top] && l != langEN) || (votes[l] == votes[top] && votes[l] > 0 && top == langEN) {
+				top = l
+			}
+		}
+		if votes[top] == 0 {
+			return langEN, 0.5, "short text"
+		}
+		return top, 0.6, "short text: marker words"
 	}
 	return best, conf, "character n-grams and words"
 }

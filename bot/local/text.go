@@ -32,6 +32,10 @@ func normalize(s string, fold bool) string {
 		case r >= 0x06F0 && r <= 0x06F9: // Extended Arabic-Indic digits
 			r = '0' + (r - 0x06F0)
 		}
+		if r == '-' && !inWord && nextIsDigit(s, i+1) {
+			b.WriteString("minus ") // "-10 outside" is cold
+			continue
+		}
 		if isApostrophe(r) {
 			if inWord && nextIsLetter(s, i+utf8.RuneLen(r)) {
 				if isElision(b.String()[wordStart:]) {
@@ -118,6 +122,10 @@ func isApostrophe(r rune) bool {
 	return r == '\'' || r == '’' || r == '‘' || r == '`' || r == 'ʼ'
 }
 
+func nextIsDigit(s string, i int) bool {
+	return i < len(s) && s[i] >= '0' && s[i] <= '9'
+}
+
 func nextIsLetter(s string, i int) bool {
 	if i >= len(s) {
 		return false
@@ -130,7 +138,7 @@ func nextIsLetter(s string, i int) bool {
 // pronoun, which stands apart from the word after the apostrophe.
 func isElision(w string) bool {
 	switch strings.ToLower(w) {
-	case "l", "d", "j", "m", "n", "s", "c", "t", "qu", "jusqu", "lorsqu", "puisqu":
+	case "l", "d", "j", "m", "n", "s", "c", "t", "qu", "jusqu", "lorsqu", "puisqu", "quelqu", "aujourd":
 		return true
 	}
 	return false

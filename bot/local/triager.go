@@ -25,6 +25,7 @@ const maxRunes = 4000
 // identifier. It is safe for concurrent use.
 type Triager struct {
 	dept *linear
+	urg  *linear // urgency model, a safety net under the rules
 	lang *langID
 	lex  *lexicon
 	pool sync.Pool // *scratch
@@ -44,7 +45,7 @@ type scratch struct {
 
 var deptGroupW = [nGroups]float32{gWord: 1, gBigram: 0.6, gChar: 0.4}
 
-var deptOpts = trainOpts{epochs: 20, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
+var deptOpts = trainOpts{epochs: 16, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
 
 // neutralWords say nothing about the department: asking for a person,
 // greetings and politeness, in every language. They are left out of the
@@ -79,6 +80,25 @@ func deptFeatures(toks []token, scratch []token, dst []feature) ([]feature, []to
 	return charFeatures(kept, 3, 5, 'c', dst), kept
 }
 
+// urgencyLevels are the classes of the urgency model.
+var urgencyLevels = []string{string(civicdesk.UrgencyNormal), string(civicdesk.UrgencyHigh), string(civicdesk.UrgencyEmergency)}
+
+var urgGroupW = [nGroups]float32{gWord: 1, gBigram: 0.8, gChar: 0.3, gLexicon: 1.5}
+
+var urgOpts = trainOpts{epochs: 16, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
+
+// Thresholds on the urgency model's probabilities, for when no rule fired.
+var (
+	urgEmergencyMin float32 = 0.25
+	urgHighMin      float32 = 0.6
+)
+
+// urgFeatures appends the urgency features of folded tokens.
+func urgFeatures(toks []token, dst []feature) []feature {
+	dst = wordFeatures(toks, dst)
+	return charFeatures(toks, 4, 5, 'u', dst)
+}
+
 // New trains the triager on the embedded training set: the messages written
 // for this package in eight languages and the project's development set.
 func New() (*Triager, error) {
@@ -95,8 +115,14 @@ func trainTriager(rows []Labeled) (*Triager, error) {
 	for i, d := range Departments {
 		deptIdx[d] = i
 	}
-	var docs [][]feature
-	var labels []int
+	urgIdx := map[string]int{}
+	for i, u := range urgencyLevels {
+		urgIdx[u] = i
+	}
+	lex := newLexicon()
+	hit := make([]int32, lex.m.ngroups)
+	var docs, udocs [][]feature
+	var labels, ulabels []int
 	texts := make([]string, 0, len(rows))
 	langs := make([]string, 0, len(rows))
 	for _, r := range rows {
@@ -106,18 +132,27 @@ func trainTriager(rows []Labeled) (*Triager, error) {
 		if !ok {
 			return nil, fmt.Errorf("local triager: message %s: unknown department %q", r.ID, r.Department)
 		}
-		toks := tokenize(normalize(clip(r.Text), true), nil)
+		norm := normalize(clip(r.Text), true)
+		toks := tokenize(norm, nil)
 		fs, _ := deptFeatures(toks, nil, nil)
 		docs = append(docs, fs)
 		labels = append(labels, d)
+		u, ok := urgIdx[r.Urgency]
+		if !ok {
+			return nil, fmt.Errorf("local triager: message %s: unknown urgency %q", r.ID, r.Urgency)
+		}
+		lex.m.match(norm, toks, hit)
+		udocs = append(udocs, lex.groupFeatures(hit, urgFeatures(toks, nil)))
+		ulabels = append(ulabels, u)
 	}
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("local triager: no training messages")
 	}
 	t := &Triager{
 		dept: trainLinear(Departments, docs, labels, deptGroupW, deptOpts),
+		urg:  trainLinear(urgencyLevels, udocs, ulabels, urgGroupW, urgOpts),
 		lang: newLangID(texts, langs),
-		lex:  newLexicon(),
+		lex:  lex,
 	}
 	t.pool.New = func() any { return &scratch{} }
 	return t, nil
@@ -196,11 +231,41 @@ func (t *Triager) Triage(text string, channel string) civicdesk.Triage {
 	hit := s.hit[:t.lex.m.ngroups]
 	t.lex.m.match(fold, s.foldToks, hit)
 	urg, uf := t.lex.urgencyOf(hit, words)
-	tr.Urgency = urg
-	if uf != nil {
-		tr.Reasons = append(tr.Reasons, fmt.Sprintf("urgency %s: rule '%s' (%s)", urg, uf.rule.name, quoteList(uf.phrases)))
+	if urg == civicdesk.UrgencyEmergency {
+		tr.Urgency = urg
+		tr.Reasons = append(tr.Reasons, fmt.Sprintf("urgency emergency: rule '%s' (%s)", uf.rule.name, quoteList(uf.phrases)))
 	} else {
-		tr.Reasons = append(tr.Reasons, "urgency normal: no urgency rule fired")
+		// The model, trained on labelled messages with the lexicon groups
+		// as features, may recognise an emergency (or a deadline) worded
+		// in a way no rule foresaw.
+		s.feats = t.lex.groupFeatures(hit, urgFeatures(s.foldToks, s.feats[:0]))
+		if cap(s.seen) < len(t.urg.vocab) {
+			s.seen = make([]bool, len(t.urg.vocab))
+		}
+		t.urg.vectorize(s.feats, s.seen[:len(t.urg.vocab)], &s.x)
+		p := s.probs[:len(urgencyLevels)]
+		t.urg.scores(&s.x, p)
+		softmax(p)
+		modelWhy := func(c int) string {
+			if w := t.urg.topWords(&s.x, c, 0, 3); len(w) > 0 {
+				return ", words " + strings.Join(w, ", ")
+			}
+			return ""
+		}
+		switch {
+		case p[2] >= urgEmergencyMin && words >= 3 && t.lex.danger(hit):
+			tr.Urgency = civicdesk.UrgencyEmergency
+			tr.Reasons = append(tr.Reasons, fmt.Sprintf("urgency emergency: model (%.2f)%s", p[2], modelWhy(2)))
+		case urg == civicdesk.UrgencyHigh:
+			tr.Urgency = urg
+			tr.Reasons = append(tr.Reasons, fmt.Sprintf("urgency high: rule '%s' (%s)", uf.rule.name, quoteList(uf.phrases)))
+		case p[1]+p[2] >= urgHighMin:
+			tr.Urgency = civicdesk.UrgencyHigh
+			tr.Reasons = append(tr.Reasons, fmt.Sprintf("urgency high: model (%.2f)%s", p[1]+p[2], modelWhy(1)))
+		default:
+			tr.Urgency = civicdesk.UrgencyNormal
+			tr.Reasons = append(tr.Reasons, "urgency normal: no urgency rule fired")
+		}
 	}
 	if ok, hf := t.lex.wantsHuman(hit, words); ok {
 		tr.WantsHuman = true

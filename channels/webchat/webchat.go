@@ -61,6 +61,7 @@ type Channel struct {
 	perVisitor *ratelimit.Limiter
 	perIP      *ratelimit.Limiter
 	convLocks  sync.Map // contact id → *sync.Mutex: one open per contact at a time
+	convs      *convCache
 }
 
 // New returns the widget channel. Call Run to start its fan-out.
@@ -78,6 +79,12 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Channel, error) {
 		c.perIP = ratelimit.New(2, 30)
 	}
 	c.hub = newHub(c.log)
+	c.convs = newConvCache(time.Minute)
+	c.hub.closed = func(contactID, convID string, ch civicdesk.Channel) {
+		if ch == civicdesk.ChannelWebchat {
+			c.convs.forget(contactID, convID)
+		}
+	}
 	return c, nil
 }
 
@@ -205,35 +212,106 @@ func (c *Channel) postMessage(ctx echo.Context) error {
 	}
 	rctx := ctx.Request().Context()
 	id := channels.MessageID(string(civicdesk.ChannelWebchat), contactID, cmid)
-	// A retry of a message already recorded gets the original answer.
-	if m, err := c.store.GetMessage(rctx, id); err == nil {
-		if m.ContactID != contactID {
-			return civicdesk.Errorf(civicdesk.CodeConflict, "clientMessageId already used")
-		}
-		return ctx.JSON(http.StatusAccepted, messageAccepted{MessageID: m.ID, ConversationID: m.ConversationID})
-	} else if !civicdesk.IsNotFound(err) {
-		return err
-	}
-	conv, err := c.openConversation(rctx, contactID)
+	convID, err := c.openConversation(rctx, contactID)
 	if err != nil {
 		return err
 	}
-	m := civicdesk.Message{ID: id, ConversationID: conv.ID, ContactID: contactID, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+	m := civicdesk.Message{ID: id, ConversationID: convID, ContactID: contactID, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
 		Text: text, CreatedAt: civicdesk.Now(), Channel: civicdesk.ChannelWebchat, ClientMessageID: cmid}
-	if _, err := channels.Accept(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid); err != nil {
+	// JetStream dedupes on the clientMessageId (Nats-Msg-Id): a retry stores
+	// nothing new, and only then is the store asked for the original answer.
+	dup, err := channels.Accept(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid)
+	if err != nil {
 		return err
 	}
-	return ctx.JSON(http.StatusAccepted, messageAccepted{MessageID: id, ConversationID: conv.ID})
+	if dup {
+		if orig, err := c.store.GetMessage(rctx, id); err == nil && orig.ContactID == contactID {
+			convID = orig.ConversationID
+		} else if err != nil && !civicdesk.IsNotFound(err) {
+			return err
+		} // not recorded yet: it went to the conversation open now
+	}
+	return ctx.JSON(http.StatusAccepted, messageAccepted{MessageID: id, ConversationID: convID})
 }
 
-func (c *Channel) openConversation(ctx context.Context, contactID string) (civicdesk.Conversation, error) {
+// openConversation returns the id of the contact's open widget conversation,
+// opening one if needed. The id is cached: a conversation stays open until a
+// conversation.closed event (from any replica) or this channel's own close
+// drops it from the cache, and an entry lives at most a minute besides.
+func (c *Channel) openConversation(ctx context.Context, contactID string) (string, error) {
+	if id, ok := c.convs.get(contactID); ok {
+		return id, nil
+	}
 	mu, _ := c.convLocks.LoadOrStore(contactID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
+	gen := c.convs.generation()
 	now := civicdesk.Now()
 	conv, _, err := c.store.OpenConversation(ctx, civicdesk.Conversation{ID: civicdesk.NewID("cv"), ContactID: contactID,
 		Channel: civicdesk.ChannelWebchat, State: civicdesk.StateBot, Priority: civicdesk.UrgencyNormal.Priority(), CreatedAt: now, UpdatedAt: now})
-	return conv, err
+	if err != nil {
+		return "", err
+	}
+	c.convs.put(contactID, conv.ID, gen)
+	return conv.ID, nil
+}
+
+// convCache maps a contact to its open widget conversation. put after a
+// store read is dropped when a close was seen since the read began (the
+// generation moved), so a close racing with the read cannot be cached over.
+type convCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]cachedConv
+}
+
+type cachedConv struct {
+	id      string
+	expires time.Time
+}
+
+func newConvCache(ttl time.Duration) *convCache {
+	return &convCache{ttl: ttl, m: map[string]cachedConv{}}
+}
+
+func (cc *convCache) get(contactID string) (string, bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	e, ok := cc.m[contactID]
+	if !ok || time.Now().After(e.expires) {
+		return "", false
+	}
+	return e.id, true
+}
+
+func (cc *convCache) generation() uint64 {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.gen
+}
+
+func (cc *convCache) put(contactID, convID string, gen uint64) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if gen != cc.gen {
+		return
+	}
+	if len(cc.m) >= 200000 {
+		clear(cc.m)
+	}
+	cc.m[contactID] = cachedConv{id: convID, expires: time.Now().Add(cc.ttl)}
+}
+
+// forget drops the contact's entry if it names convID (or always, when
+// convID is "").
+func (cc *convCache) forget(contactID, convID string) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.gen++
+	if e, ok := cc.m[contactID]; ok && (convID == "" || e.id == convID) {
+		delete(cc.m, contactID)
+	}
 }
 
 // currentConversation is the visitor's open conversation, else its latest.
@@ -318,6 +396,7 @@ func (c *Channel) closeConversation(ctx echo.Context) error {
 		if err := c.store.PutConversation(rctx, *conv); err != nil {
 			return err
 		}
+		c.convs.forget(contactID, conv.ID)
 		if err := c.publishConv(rctx, civicdesk.VerbClosed, *conv); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/civicdesk/civicdesk/bot/local"
@@ -26,6 +27,7 @@ import (
 	"github.com/civicdesk/civicdesk/internal/metrics"
 	"github.com/civicdesk/civicdesk/internal/mongostore"
 	"github.com/civicdesk/civicdesk/internal/natsbus"
+	"github.com/civicdesk/civicdesk/internal/openapi"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
 	"github.com/civicdesk/civicdesk/internal/storetest"
 	"github.com/civicdesk/civicdesk/routing"
@@ -51,6 +53,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // serve runs the contact center until ctx ends.
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
+	defer startPprof(log)() // off unless CIVICDESK_PPROF=127.0.0.1:6060
 	if cfg.NATSURL == "" || cfg.MongoURI == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return fmt.Errorf("data dir: %w", err)
@@ -120,14 +123,31 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	router, err := routing.New(routing.Config{}, store, bus, log)
+	// Routing settings per department: the demo's (direct assignment,
+	// longest idle, always open) until they come from a file.
+	routingCfg := routing.DemoConfig()
+	router, err := routing.New(routingCfg, store, bus, log)
 	if err != nil {
 		return err
 	}
-	auditor := audit.NewRecorder(bus)
-	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}, store, bus, log)
+	levels, err := routingCfg.ServiceLevels()
 	if err != nil {
 		return err
+	}
+	serviceLevels := map[string]agentdesk.ServiceLevel{}
+	for id, sl := range levels {
+		serviceLevels[id] = agentdesk.ServiceLevel{Target: sl.Target, Goal: sl.Goal}
+	}
+	auditor := audit.NewRecorder(bus)
+	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		ServiceLevels: serviceLevels}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := desk.SeedCanned(startCtx); err != nil {
+			return fmt.Errorf("demo canned responses: %w", err)
+		}
 	}
 	pages, err := widget.New(widget.Config{})
 	if err != nil {
@@ -155,6 +175,11 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	})
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})))
+	spec, err := json.Marshal(openapi.Build("CivicDesk", "1.0.0", apiOperations()))
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	e.GET("/api/v1/openapi.json", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, spec) })
 	chat.Register(e)
 	desk.Register(e)
 	desk.RegisterPages(e)

@@ -59,7 +59,11 @@ type conversationDoc struct {
 	RatingComment   string     `bson:"ratingComment"`
 	LastMessage     string     `bson:"lastMessage"`
 	// Decisions keep the domain's shape; the driver names fields in lower case.
-	Decisions []civicdesk.RoutingDecision `bson:"decisions,omitempty"`
+	Decisions         []civicdesk.RoutingDecision `bson:"decisions,omitempty"`
+	OfferedAgentID    string                      `bson:"offeredAgentId"`
+	OfferExpiresAt    *time.Time                  `bson:"offerExpiresAt,omitempty"`
+	WidenedTo         []string                    `bson:"widenedTo"`
+	InterpreterNeeded bool                        `bson:"interpreterNeeded"`
 }
 
 // openDoc holds the slot of the one open conversation of a contact on a
@@ -177,6 +181,11 @@ func conversationToDoc(c civicdesk.Conversation) conversationDoc {
 		RatingComment:   c.RatingComment,
 		LastMessage:     c.LastMessage,
 		Decisions:       c.Decisions,
+
+		OfferedAgentID:    c.OfferedAgentID,
+		OfferExpiresAt:    toDatePtr(c.OfferExpiresAt),
+		WidenedTo:         c.WidenedTo,
+		InterpreterNeeded: c.InterpreterNeeded,
 	}
 	if t := c.Triage; t != nil {
 		d.Triage = &triageDoc{
@@ -211,6 +220,11 @@ func (d conversationDoc) domain() civicdesk.Conversation {
 		RatingComment:   d.RatingComment,
 		LastMessage:     d.LastMessage,
 		Decisions:       d.Decisions,
+
+		OfferedAgentID:    d.OfferedAgentID,
+		OfferExpiresAt:    fromDatePtr(d.OfferExpiresAt),
+		WidenedTo:         d.WidenedTo,
+		InterpreterNeeded: d.InterpreterNeeded,
 	}
 	if t := d.Triage; t != nil {
 		c.Triage = &civicdesk.Triage{

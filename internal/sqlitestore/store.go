@@ -17,6 +17,14 @@ import (
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB
+	// Statements of the hot paths, prepared once: SQLite then parses each
+	// once per connection instead of once per call.
+	stmtGetConversation *sql.Stmt
+	stmtOpenLookup      *sql.Stmt
+	stmtInsertMessage   *sql.Stmt
+	stmtGetMessage      *sql.Stmt
+	stmtListMessages    *sql.Stmt
+	stmtGetToken        *sql.Stmt
 }
 
 // Config says where the database lives.
@@ -42,7 +50,32 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&s.stmtGetConversation, `SELECT doc FROM conversations WHERE id=?`},
+		{&s.stmtOpenLookup, `SELECT c.doc FROM open_conversations o JOIN conversations c ON c.id=o.conversation_id WHERE o.contact_id=? AND o.channel=?`},
+		{&s.stmtInsertMessage, `INSERT INTO messages(id,conversation_id,seq,doc) VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING`},
+		{&s.stmtGetMessage, `SELECT doc FROM messages WHERE id=?`},
+		{&s.stmtListMessages, `SELECT doc FROM messages WHERE conversation_id=? AND seq>? ORDER BY seq LIMIT ?`},
+		{&s.stmtGetToken, `SELECT hash,kind,subject_id,expires_at FROM tokens WHERE hash=?`},
+	} {
+		st, err := s.db.PrepareContext(ctx, p.q)
+		if err != nil {
+			return fmt.Errorf("sqlitestore: prepare %q: %w", p.q, err)
+		}
+		*p.dst = st
+	}
+	return nil
 }
 
 const schema = `
@@ -93,7 +126,14 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.stmtGetConversation, s.stmtOpenLookup, s.stmtInsertMessage, s.stmtGetMessage, s.stmtListMessages, s.stmtGetToken} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return s.db.Close()
+}
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -163,7 +203,7 @@ func (s *Store) GetToken(ctx context.Context, hash string) (civicdesk.Token, err
 	var t civicdesk.Token
 	var kind string
 	var exp int64
-	err := s.db.QueryRowContext(ctx, `SELECT hash,kind,subject_id,expires_at FROM tokens WHERE hash=?`, hash).Scan(&t.Hash, &kind, &t.SubjectID, &exp)
+	err := s.stmtGetToken.QueryRowContext(ctx, hash).Scan(&t.Hash, &kind, &t.SubjectID, &exp)
 	if err != nil {
 		return t, mapErr(err, "get token")
 	}
@@ -180,6 +220,21 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 // OpenConversation returns the open conversation of the candidate's contact
 // and channel, creating the candidate when there is none.
 func (s *Store) OpenConversation(ctx context.Context, cand civicdesk.Conversation) (civicdesk.Conversation, bool, error) {
+	// Most calls find the conversation open: read it without taking the
+	// write lock. Only a contact without one takes the transaction below,
+	// which checks again.
+	var doc string
+	err := s.stmtOpenLookup.QueryRowContext(ctx, cand.ContactID, string(cand.Channel)).Scan(&doc)
+	if err == nil {
+		var c civicdesk.Conversation
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			return cand, false, fmt.Errorf("sqlitestore: decode conversation: %w", err)
+		}
+		return c, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return cand, false, mapErr(err, "open conversation")
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return cand, false, mapErr(err, "open conversation")
@@ -237,7 +292,15 @@ func getConversation(ctx context.Context, q querier, id string) (civicdesk.Conve
 
 // GetConversation returns a conversation by id.
 func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error) {
-	return getConversation(ctx, s.db, id)
+	var doc string
+	var c civicdesk.Conversation
+	if err := s.stmtGetConversation.QueryRowContext(ctx, id).Scan(&doc); err != nil {
+		return c, mapErr(err, "get conversation")
+	}
+	if err := json.Unmarshal([]byte(doc), &c); err != nil {
+		return c, fmt.Errorf("sqlitestore: decode conversation %s: %w", id, err)
+	}
+	return c, nil
 }
 
 // PutConversation replaces a conversation; closing it frees its open slot.
@@ -326,8 +389,7 @@ func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, e
 	if err != nil {
 		return false, fmt.Errorf("sqlitestore: encode message: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO messages(id,conversation_id,seq,doc) VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING`,
-		m.ID, m.ConversationID, int64(m.Seq), string(doc))
+	res, err := s.stmtInsertMessage.ExecContext(ctx, m.ID, m.ConversationID, int64(m.Seq), string(doc))
 	if err != nil {
 		return false, mapErr(err, "insert message")
 	}
@@ -335,11 +397,47 @@ func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, e
 	return n == 1, nil
 }
 
+// InsertMessages stores each message of ms unless its id is already stored,
+// all in one transaction: the recorder's batch write. inserted[i] says
+// whether ms[i] was new. Either every message is stored or, on error, none.
+func (s *Store) InsertMessages(ctx context.Context, ms []civicdesk.Message) (inserted []bool, err error) {
+	inserted = make([]bool, len(ms))
+	if len(ms) == 0 {
+		return inserted, nil
+	}
+	docs := make([]string, len(ms))
+	for i := range ms {
+		doc, err := json.Marshal(ms[i])
+		if err != nil {
+			return nil, fmt.Errorf("sqlitestore: encode message: %w", err)
+		}
+		docs[i] = string(doc)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, mapErr(err, "insert messages")
+	}
+	defer tx.Rollback()
+	stmt := tx.StmtContext(ctx, s.stmtInsertMessage)
+	for i := range ms {
+		res, err := stmt.ExecContext(ctx, ms[i].ID, ms[i].ConversationID, int64(ms[i].Seq), docs[i])
+		if err != nil {
+			return nil, mapErr(err, "insert messages")
+		}
+		n, _ := res.RowsAffected()
+		inserted[i] = n == 1
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, mapErr(err, "insert messages")
+	}
+	return inserted, nil
+}
+
 // GetMessage returns a message by id.
 func (s *Store) GetMessage(ctx context.Context, id string) (civicdesk.Message, error) {
 	var doc string
 	var m civicdesk.Message
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM messages WHERE id=?`, id).Scan(&doc); err != nil {
+	if err := s.stmtGetMessage.QueryRowContext(ctx, id).Scan(&doc); err != nil {
 		return m, mapErr(err, "get message")
 	}
 	if err := json.Unmarshal([]byte(doc), &m); err != nil {
@@ -350,11 +448,10 @@ func (s *Store) GetMessage(ctx context.Context, id string) (civicdesk.Message, e
 
 // ListMessages returns a conversation's messages after afterSeq in order.
 func (s *Store) ListMessages(ctx context.Context, convID string, afterSeq uint64, limit int) ([]civicdesk.Message, error) {
-	q := `SELECT doc FROM messages WHERE conversation_id=? AND seq>? ORDER BY seq`
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.db.QueryContext(ctx, q, convID, int64(afterSeq))
+	rows, err := s.stmtListMessages.QueryContext(ctx, convID, int64(afterSeq), limit)
 	if err != nil {
 		return nil, mapErr(err, "list messages")
 	}

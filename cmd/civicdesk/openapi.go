@@ -1,0 +1,205 @@
+package main
+
+import (
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/openapi"
+)
+
+// The public request and response shapes of API.md, for the OpenAPI document.
+type (
+	idOnly struct {
+		ConversationID string `json:"conversationId"`
+	}
+	sessionReq struct {
+		Name    string `json:"name,omitempty"`
+		Email   string `json:"email,omitempty"`
+		Phone   string `json:"phone,omitempty"`
+		Locale  string `json:"locale,omitempty"`
+		PageURL string `json:"pageUrl,omitempty"`
+	}
+	sessionResp struct {
+		VisitorToken string `json:"visitorToken"`
+		ContactID    string `json:"contactId"`
+	}
+	sendReq struct {
+		ClientMessageID string `json:"clientMessageId"`
+		Text            string `json:"text"`
+	}
+	acceptedResp struct {
+		MessageID      string `json:"messageId"`
+		ConversationID string `json:"conversationId,omitempty"`
+	}
+	historyResp struct {
+		ConversationID *string             `json:"conversationId"`
+		State          *string             `json:"state"`
+		Messages       []civicdesk.Message `json:"messages"`
+	}
+	ratingReq struct {
+		Score   int    `json:"score"`
+		Comment string `json:"comment,omitempty"`
+	}
+	typingReq struct {
+		Typing bool `json:"typing"`
+	}
+	loginReq struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	loginResp struct {
+		Token string          `json:"token"`
+		Agent civicdesk.Agent `json:"agent"`
+	}
+	agentResp struct {
+		Agent civicdesk.Agent `json:"agent"`
+	}
+	statusReq struct {
+		Status civicdesk.AgentStatus `json:"status"`
+	}
+	conversationsResp struct {
+		Conversations []civicdesk.Conversation `json:"conversations"`
+	}
+	conversationResp struct {
+		Conversation civicdesk.Conversation `json:"conversation"`
+		Messages     []civicdesk.Message    `json:"messages,omitempty"`
+		Notes        []civicdesk.Note       `json:"notes,omitempty"`
+		Contact      *civicdesk.Contact     `json:"contact,omitempty"`
+	}
+	noteReq struct {
+		Text string `json:"text"`
+	}
+	transferReq struct {
+		DepartmentID string `json:"departmentId,omitempty"`
+		AgentID      string `json:"agentId,omitempty"`
+		Note         string `json:"note,omitempty"`
+	}
+	closeReq struct {
+		Disposition string `json:"disposition,omitempty"`
+	}
+	assignReq struct {
+		AgentID string `json:"agentId"`
+	}
+	departmentsResp struct {
+		Departments []civicdesk.Department `json:"departments"`
+	}
+	queueLine struct {
+		DepartmentID       string  `json:"departmentId"`
+		Waiting            int     `json:"waiting"`
+		LongestWaitSeconds int     `json:"longestWaitSeconds"`
+		AgentsAvailable    int     `json:"agentsAvailable"`
+		AgentsBusy         int     `json:"agentsBusy"`
+		ServiceLevel       float64 `json:"serviceLevel"`
+	}
+	queuesResp struct {
+		Queues []queueLine `json:"queues"`
+	}
+	agentLine struct {
+		civicdesk.Agent
+		ActiveConversations int `json:"activeConversations"`
+	}
+	agentsResp struct {
+		Agents []agentLine `json:"agents"`
+	}
+	contactEditReq struct {
+		Name   *string `json:"name,omitempty"`
+		Email  *string `json:"email,omitempty"`
+		Phone  *string `json:"phone,omitempty"`
+		Locale *string `json:"locale,omitempty"`
+	}
+	mergeReq struct {
+		IntoContactID string `json:"intoContactId"`
+		Confirm       bool   `json:"confirm,omitempty"`
+	}
+	cannedItem struct {
+		ID       string `json:"id,omitempty"`
+		Shortcut string `json:"shortcut"`
+		Title    string `json:"title"`
+		Text     string `json:"text"`
+		Language string `json:"language,omitempty"`
+	}
+	cannedResp struct {
+		Canned []cannedItem `json:"canned"`
+	}
+	auditEntry struct {
+		Seq      uint64            `json:"seq"`
+		At       time.Time         `json:"at"`
+		Actor    string            `json:"actor"`
+		Action   string            `json:"action"`
+		Target   string            `json:"target,omitempty"`
+		Detail   map[string]string `json:"detail,omitempty"`
+		PrevHash string            `json:"prevHash"`
+		Hash     string            `json:"hash"`
+	}
+	auditResp struct {
+		Entries []auditEntry `json:"entries"`
+	}
+	statsResp struct {
+		Conversations               int     `json:"conversations"`
+		ContainedByBot              int     `json:"containedByBot"`
+		ContainmentRate             float64 `json:"containmentRate"`
+		AverageFirstResponseSeconds float64 `json:"averageFirstResponseSeconds"`
+		AverageHandleSeconds        float64 `json:"averageHandleSeconds"`
+		AverageRating               float64 `json:"averageRating"`
+	}
+	healthResp struct {
+		Status string `json:"status"`
+	}
+	twilioInbound struct {
+		From       string `json:"From"`
+		To         string `json:"To"`
+		Body       string `json:"Body"`
+		MessageSid string `json:"MessageSid"`
+		NumMedia   string `json:"NumMedia,omitempty"`
+	}
+)
+
+// apiOperations is every public endpoint, for /api/v1/openapi.json. The
+// OpenAPI test fails when a registered route is missing here or an entry
+// here is not registered.
+func apiOperations() []openapi.Op {
+	const w, d, s, o = "widget", "desk", "supervisor", "operations"
+	return []openapi.Op{
+		{Method: "GET", Path: "/healthz", Summary: "The process runs", Tag: o, Response: healthResp{}},
+		{Method: "GET", Path: "/readyz", Summary: "NATS and the store answer", Tag: o, Response: healthResp{}},
+		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Tag: o, ContentType: "text/plain"},
+		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This document", Tag: o, ContentType: "application/json"},
+
+		{Method: "POST", Path: "/api/v1/widget/sessions", Summary: "Start a visitor session", Tag: w, Request: sessionReq{}, Status: 201, Response: sessionResp{}},
+		{Method: "POST", Path: "/api/v1/widget/messages", Summary: "Send a message (202 once durably accepted; idempotent on clientMessageId)", Tag: w, Auth: openapi.Visitor, Request: sendReq{}, Status: 202, Response: acceptedResp{}},
+		{Method: "GET", Path: "/api/v1/widget/messages", Summary: "The current conversation's messages, oldest first", Tag: w, Auth: openapi.Visitor, Query: []string{"after"}, Response: historyResp{}},
+		{Method: "POST", Path: "/api/v1/widget/conversation/close", Summary: "Close the conversation", Tag: w, Auth: openapi.Visitor, Response: idOnly{}},
+		{Method: "POST", Path: "/api/v1/widget/conversation/rating", Summary: "Rate the conversation 1 to 5", Tag: w, Auth: openapi.Visitor, Request: ratingReq{}, Response: idOnly{}},
+		{Method: "POST", Path: "/api/v1/widget/typing", Summary: "The visitor is typing", Tag: w, Auth: openapi.Visitor, Request: typingReq{}, Status: 204},
+		{Method: "GET", Path: "/api/v1/widget/ws", Summary: "WebSocket of this visitor's events (resume with ?after=)", Tag: w, Auth: openapi.Visitor, Query: []string{"token", "after"}, Status: 101},
+
+		{Method: "POST", Path: "/api/v1/desk/login", Summary: "Sign in", Tag: d, Request: loginReq{}, Response: loginResp{}},
+		{Method: "POST", Path: "/api/v1/desk/logout", Summary: "Sign out", Tag: d, Auth: openapi.Staff},
+		{Method: "GET", Path: "/api/v1/desk/me", Summary: "The signed-in agent", Tag: d, Auth: openapi.Staff, Response: agentResp{}},
+		{Method: "PUT", Path: "/api/v1/desk/me/status", Summary: "Set presence", Tag: d, Auth: openapi.Staff, Request: statusReq{}, Response: statusReq{}},
+		{Method: "GET", Path: "/api/v1/desk/departments", Summary: "Departments", Tag: d, Auth: openapi.Staff, Response: departmentsResp{}},
+		{Method: "GET", Path: "/api/v1/desk/conversations", Summary: "Mine (assigned), my departments' queue (queued), or closed", Tag: d, Auth: openapi.Staff, Query: []string{"state"}, Response: conversationsResp{}},
+		{Method: "GET", Path: "/api/v1/desk/conversations/:id", Summary: "A conversation with its messages", Tag: d, Auth: openapi.Staff, Response: conversationResp{}},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/messages", Summary: "Reply on the citizen's channel", Tag: d, Auth: openapi.Staff, Request: sendReq{}, Status: 202, Response: acceptedResp{}},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/notes", Summary: "Add an internal note", Tag: d, Auth: openapi.Staff, Request: noteReq{}, Status: 201},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/accept", Summary: "Take a queued conversation or accept an offer", Tag: d, Auth: openapi.Staff, Response: conversationResp{}},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/decline", Summary: "Decline an offer", Tag: d, Auth: openapi.Staff, Response: conversationResp{}},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/transfer", Summary: "Transfer to a department or an agent", Tag: d, Auth: openapi.Staff, Request: transferReq{}, Response: conversationResp{}},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/close", Summary: "Close with a disposition", Tag: d, Auth: openapi.Staff, Request: closeReq{}, Response: conversationResp{}},
+		{Method: "POST", Path: "/api/v1/desk/conversations/:id/typing", Summary: "The agent is typing", Tag: d, Auth: openapi.Staff, Request: typingReq{}, Status: 204},
+		{Method: "GET", Path: "/api/v1/desk/ws", Summary: "WebSocket of this agent's events", Tag: d, Auth: openapi.Staff, Query: []string{"token"}, Status: 101},
+		{Method: "GET", Path: "/api/v1/desk/contacts/:id/history", Summary: "A contact's conversations across channels", Tag: d, Auth: openapi.Staff},
+		{Method: "PUT", Path: "/api/v1/desk/contacts/:id", Summary: "Edit a contact", Tag: d, Auth: openapi.Staff, Request: contactEditReq{}},
+		{Method: "POST", Path: "/api/v1/desk/contacts/:id/merge", Summary: "Merge a duplicate contact (confirm: true to do it)", Tag: d, Auth: openapi.Staff, Request: mergeReq{}},
+		{Method: "GET", Path: "/api/v1/desk/canned", Summary: "Canned responses", Tag: d, Auth: openapi.Staff, Response: cannedResp{}},
+
+		{Method: "GET", Path: "/api/v1/supervisor/queues", Summary: "Every department's queue", Tag: s, Auth: openapi.Supervisor, Response: queuesResp{}},
+		{Method: "GET", Path: "/api/v1/supervisor/agents", Summary: "Every agent with status and load", Tag: s, Auth: openapi.Supervisor, Response: agentsResp{}},
+		{Method: "POST", Path: "/api/v1/supervisor/conversations/:id/assign", Summary: "Force-assign to an agent", Tag: s, Auth: openapi.Supervisor, Request: assignReq{}, Response: conversationResp{}},
+		{Method: "GET", Path: "/api/v1/supervisor/audit", Summary: "The audit trail (format=csv to export)", Tag: s, Auth: openapi.Supervisor, Query: []string{"after", "limit", "format"}, Response: auditResp{}},
+		{Method: "GET", Path: "/api/v1/supervisor/stats", Summary: "Containment, first response, handle time, rating", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, Response: statsResp{}},
+		{Method: "GET", Path: "/api/v1/supervisor/export/conversations", Summary: "Conversations as CSV", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, ContentType: "text/csv"},
+		{Method: "PUT", Path: "/api/v1/supervisor/canned", Summary: "Create or replace a canned response", Tag: s, Auth: openapi.Supervisor, Request: cannedItem{}},
+		{Method: "DELETE", Path: "/api/v1/supervisor/canned/:id", Summary: "Delete a canned response", Tag: s, Auth: openapi.Supervisor},
+	}
+}

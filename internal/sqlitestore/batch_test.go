@@ -1,0 +1,67 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+)
+
+// InsertMessages is the recorder's batch write: one transaction, each
+// message stored once, redeliveries (inside or across batches) harmless.
+func TestInsertMessagesBatch(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "cd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	msg := func(i int) civicdesk.Message {
+		return civicdesk.Message{ID: fmt.Sprintf("msg_%03d", i), ConversationID: "cv_1", Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+			Text: fmt.Sprintf("text %d", i), CreatedAt: at, Channel: civicdesk.ChannelWebchat, Seq: uint64(100 + i)}
+	}
+	if _, err := s.InsertMessage(ctx, msg(0)); err != nil {
+		t.Fatal(err)
+	}
+	batch := []civicdesk.Message{msg(0), msg(1), msg(2), msg(1), msg(3)}
+	got, err := s.InsertMessages(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bool{false, true, true, false, true}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("inserted = %v, want %v", got, want)
+	}
+	if got, err := s.InsertMessages(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("empty batch = %v, %v", got, err)
+	}
+	ms, err := s.ListMessages(ctx, "cv_1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 4 {
+		t.Fatalf("stored %d messages, want 4", len(ms))
+	}
+	for i, m := range ms {
+		if m.ID != msg(i).ID || m.Seq != uint64(100+i) || m.Text != msg(i).Text {
+			t.Fatalf("message %d = %+v", i, m)
+		}
+	}
+	if ms, err := s.ListMessages(ctx, "cv_1", 101, 1); err != nil || len(ms) != 1 || ms[0].ID != "msg_002" {
+		t.Fatalf("after 101, limit 1 = %+v, %v", ms, err)
+	}
+	// A cancelled context stores nothing of the batch.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.InsertMessages(cctx, []civicdesk.Message{msg(4), msg(5)}); err == nil {
+		t.Fatal("a cancelled batch succeeded")
+	}
+	if _, err := s.GetMessage(ctx, msg(4).ID); !civicdesk.IsNotFound(err) {
+		t.Fatalf("message of a failed batch: %v", err)
+	}
+}

@@ -1,0 +1,265 @@
+// CivicDesk's web UI in real headless Chromium against a real server:
+// the citizen widget on the demo page, the agent desk and the supervisor
+// console. Elements are found by role and accessible name, as assistive
+// technology finds them.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, watch, axe, signIn, until } from './lib.mjs';
+
+// Asking for a person always reaches a caseworker, whatever the bot knows.
+const WATER = 'I want to talk to a person about my water bill for March';
+const REPLY = 'Hi! I can help with your water bill. What is your account number?';
+
+let srv;
+let browser;
+const contexts = [];
+
+async function newPage(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.problems = watch(page);
+  return page;
+}
+
+// openWidget opens the chat on the demo page and returns its parts.
+async function openWidget(page) {
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  return {
+    dialog,
+    log: dialog.getByRole('log'),
+    message: dialog.getByRole('textbox', { name: 'Message' }),
+    send: dialog.getByRole('button', { name: 'Send' })
+  };
+}
+
+// widget returns the widget's parts, opening it if it is closed.
+async function widget(page) {
+  const dialog = page.getByRole('dialog');
+  if (!(await dialog.isVisible())) return openWidget(page);
+  return { dialog, log: dialog.getByRole('log'), message: dialog.getByRole('textbox', { name: 'Message' }), send: dialog.getByRole('button', { name: 'Send' }) };
+}
+
+// countIn counts the log's entries that contain text.
+async function countIn(log, text) {
+  return log.getByText(text, { exact: false }).count();
+}
+
+function noProblems(page, allow = []) {
+  const left = page.problems.filter((p) => !allow.some((re) => re.test(p)));
+  assert.deepEqual(left, [], 'console errors on ' + page.url());
+}
+
+// One conversation shared by the tests that need one: a citizen on the demo
+// page and agent1 on the desk with it open.
+let convo;
+async function conversation() {
+  if (convo) return convo;
+  const desk = await newPage({ width: 1366, height: 768 });
+  await desk.goto(srv.url + '/desk');
+  await signIn(desk, 'agent1@demo.gov');
+  await desk.getByRole('combobox', { name: 'Status' }).waitFor();
+
+  const citizen = await newPage();
+  await citizen.goto(srv.url + '/');
+  const w = await openWidget(citizen);
+  await w.message.fill(WATER);
+  await w.send.click();
+  await w.log.getByText(WATER).waitFor();
+
+  // Routing assigns it to agent1, and the list shows the citizen's words.
+  const item = desk.getByRole('link', { name: /water bill for March/ });
+  await item.waitFor({ timeout: 15000 });
+  await item.click();
+  const deskLog = desk.getByRole('log', { name: 'Messages' });
+  await deskLog.getByText(WATER).waitFor();
+  await desk.getByRole('textbox', { name: 'Reply' }).fill(REPLY);
+  await desk.getByRole('button', { name: 'Send' }).click();
+  await deskLog.getByText(REPLY).waitFor();
+  convo = { desk, citizen, w, deskLog };
+  return convo;
+}
+
+// The supervisor console, signed in. Signing in makes a supervisor available
+// for conversations too; it steps away so that citizens wait in the queue
+// when no caseworker is there.
+let supPage;
+async function supervisor() {
+  if (supPage) return supPage;
+  const sup = await newPage({ width: 1366, height: 768 });
+  await sup.goto(srv.url + '/desk/supervisor');
+  await signIn(sup, 'supervisor@demo.gov');
+  await sup.getByRole('table', { name: 'Queues' }).getByRole('row', { name: /Utilities/ }).waitFor();
+  await sup.getByRole('combobox', { name: 'Status' }).selectOption('offline');
+  await until(async () => (await sup.getByRole('table', { name: 'Agents' }).getByRole('row', { name: /Sam Supervisor/ }).innerText()).includes('offline'),
+    { message: 'the supervisor to be offline' });
+  supPage = sup;
+  return sup;
+}
+
+describe('CivicDesk web UI', { concurrency: false }, () => {
+  before(async () => {
+    srv = await startServer();
+    browser = await launchBrowser();
+  }, { timeout: 180000 });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    if (browser) await browser.close().catch(() => {});
+    if (srv) await srv.close();
+  });
+
+  it('a citizen and a caseworker talk end to end', { timeout: 90000 }, async () => {
+    const { desk, citizen, w } = await conversation();
+    // The desk signed agent1 in as available.
+    assert.equal(await desk.getByRole('combobox', { name: 'Status' }).inputValue(), 'available');
+    // The caseworker's reply reaches the citizen, attributed to a person.
+    const reply = w.log.getByText(REPLY);
+    await reply.waitFor({ timeout: 10000 });
+    const entry = w.log.locator('.msg', { hasText: REPLY });
+    assert.match(await entry.innerText(), /Caseworker/);
+    // The bot spoke first, and says so.
+    assert.ok(await w.log.getByText(/automated assistant/i).count() >= 1, 'the bot answered first');
+    await w.dialog.getByText(/first replies come from an automated assistant/i).waitFor();
+    noProblems(desk);
+    noProblems(citizen);
+  });
+
+  it('the widget works with the keyboard alone', { timeout: 90000 }, async () => {
+    const page = await newPage();
+    await page.goto(srv.url + '/');
+    const launcher = page.getByRole('button', { name: 'Chat with us' });
+    await launcher.waitFor();
+    const focused = (loc) => loc.evaluate((el) => el.getRootNode().activeElement === el && document.hasFocus());
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await focused(launcher);
+    }
+    assert.ok(reached, 'Tab reaches the launcher');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.ok(await dialog.evaluate((d) => d.contains(d.getRootNode().activeElement)), 'focus moved into the dialog');
+    assert.ok(await focused(dialog.getByRole('textbox', { name: 'Message' })), 'the message box has focus');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.ok(await focused(launcher), 'focus returned to the launcher');
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
+    noProblems(page);
+  });
+
+  it('every page passes axe-core (WCAG 2.2 AA)', { timeout: 120000 }, async () => {
+    const { desk } = await conversation();
+    const check = async (page, what) => {
+      const v = await axe(page);
+      assert.deepEqual(v, [], `axe violations on ${what}:\n${v.join('\n')}`);
+    };
+    // The widget speaks the host page's <html lang>; Arabic runs right to left.
+    const launchers = { en: 'Chat with us', es: 'Chatee con nosotros', ar: 'تحدث معنا' };
+    const page = await newPage();
+    for (const [lang, name] of Object.entries(launchers)) {
+      await page.goto(srv.url + '/?lang=' + lang);
+      await page.getByRole('button', { name }).click();
+      await page.getByRole('dialog').waitFor();
+      assert.equal(await page.getByRole('dialog').evaluate((d) => getComputedStyle(d).direction), lang === 'ar' ? 'rtl' : 'ltr');
+      noProblems(page);
+      await check(page, `/?lang=${lang} with the widget open`);
+    }
+    const small = await newPage({ width: 320, height: 640 });
+    await small.goto(srv.url + '/');
+    await openWidget(small);
+    await check(small, '/ at 320 px with the widget open');
+
+    const out = await newPage();
+    await out.goto(srv.url + '/desk');
+    await out.getByRole('button', { name: 'Sign in' }).waitFor();
+    await check(out, '/desk signed out');
+
+    await desk.getByRole('log', { name: 'Messages' }).getByText(REPLY).waitFor();
+    await check(desk, '/desk signed in with a conversation open');
+
+    const sup = await supervisor();
+    noProblems(sup);
+    await check(sup, '/desk/supervisor signed in');
+  });
+
+  it('queues and lists update live as citizens wait and are answered', { timeout: 90000 }, async () => {
+    const { desk } = await conversation();
+    const sup = await supervisor();
+    const queues = sup.getByRole('table', { name: 'Queues' });
+    // Total of the Waiting column, read as a person reads the table.
+    const waiting = async () => {
+      const rows = await queues.getByRole('row').all();
+      let total = 0;
+      for (const row of rows.slice(1)) total += Number((await row.getByRole('cell').first().innerText()).trim()) || 0;
+      return total;
+    };
+    assert.equal(await waiting(), 0);
+
+    // With agent1 away, a new citizen waits in the queue.
+    const status = desk.getByRole('combobox', { name: 'Status' });
+    await status.selectOption('away');
+    await until(async () => (await sup.getByRole('table', { name: 'Agents' }).getByRole('row', { name: /Alex Rivera|agent1/ }).innerText()).includes('away'),
+      { message: 'the agents table to show agent1 away' });
+    const citizen = await newPage();
+    await citizen.goto(srv.url + '/');
+    const w = await openWidget(citizen);
+    const text = 'I need to talk to a person about a parking permit';
+    await w.message.fill(text);
+    await w.send.click();
+    await until(async () => (await waiting()) === 1, { timeout: 15000, message: 'the supervisor to see one waiting' });
+    // agent1's desk shows it in the queue of its departments, live.
+    const queued = desk.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /parking permit/ });
+    await queued.waitFor({ timeout: 10000 });
+    // The widget tells the citizen they are waiting.
+    await w.dialog.getByRole('status').filter({ hasText: /in line|Waiting/ }).waitFor({ timeout: 10000 });
+
+    // Back to available: routing assigns it, and the numbers drain.
+    await status.selectOption('available');
+    await until(async () => (await waiting()) === 0, { timeout: 15000, message: 'the queue to drain' });
+    await desk.getByRole('heading', { name: /My conversations \(2\)/ }).waitFor({ timeout: 10000 });
+    noProblems(sup);
+    noProblems(desk);
+  });
+
+  it('a reload restores the history exactly once', { timeout: 90000 }, async () => {
+    const { citizen } = await conversation();
+    await citizen.reload();
+    const w = await openWidget(citizen);
+    await w.log.getByText(REPLY).waitFor();
+    await citizen.waitForTimeout(500); // let the socket's catch-up land too
+    assert.equal(await countIn(w.log, WATER), 1, 'the citizen message once');
+    assert.equal(await countIn(w.log, REPLY), 1, 'the reply once');
+    noProblems(citizen);
+  });
+
+  it('a server restart mid-conversation loses and doubles nothing', { timeout: 90000 }, async () => {
+    const { citizen, desk, deskLog } = await conversation();
+    const w = await widget(citizen);
+    const during = 'My account number is 4417, sent while the server was down';
+    const after = 'Thanks, I found account 4417: the March bill was estimated.';
+    await srv.restart(async () => {
+      // The citizen writes while the server is down: the widget keeps it.
+      await w.message.fill(during);
+      await w.send.click();
+      await w.log.getByText(during).waitFor();
+      await citizen.waitForTimeout(1000);
+    });
+    // Once the server is back the message goes out, exactly once.
+    await deskLog.getByText(during).waitFor({ timeout: 30000 });
+    await desk.getByRole('textbox', { name: 'Reply' }).fill(after);
+    await desk.getByRole('button', { name: 'Send' }).click();
+    await w.log.getByText(after).waitFor({ timeout: 15000 });
+    await citizen.waitForTimeout(500);
+    for (const text of [WATER, REPLY, during, after]) {
+      assert.equal(await countIn(w.log, text), 1, `widget shows once: ${text}`);
+      assert.equal(await countIn(deskLog, text), 1, `desk shows once: ${text}`);
+    }
+    const offline = [/ERR_CONNECTION_REFUSED/, /WebSocket connection to .* failed/, /Failed to load resource/];
+    noProblems(citizen, offline);
+    noProblems(desk, offline);
+  });
+});
