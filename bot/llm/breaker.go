@@ -65,16 +65,3 @@ func (b *breaker) release(trial bool) {
 	defer b.mu.Unlock()
 	b.trial = false
 }
-
-// state is "closed", "open" or "half-open", for logs.
-func (b *breaker) state() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch {
-	case b.openUntil.IsZero():
-		return "closed"
-	case b.trial || !b.now().Before(b.openUntil):
-		return "half-open"
-	}
-	return "open"
-}

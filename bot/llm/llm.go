@@ -2,10 +2,12 @@ package llm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -268,6 +270,9 @@ func causeOf(err error) string {
 	var ea errAnswer
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var urlErr *url.Error
 	switch {
 	case errors.As(err, &ea):
 		return string(ea)
@@ -279,10 +284,12 @@ func causeOf(err error) string {
 		return statusCause(apiErr.HTTPStatusCode)
 	case errors.As(err, &reqErr) && reqErr.HTTPStatusCode != 0:
 		return statusCause(reqErr.HTTPStatusCode)
-	case errors.As(err, &reqErr):
+	case errors.As(err, &reqErr), errors.As(err, &syntaxErr), errors.As(err, &typeErr):
 		return "unreadable response"
+	case errors.As(err, &urlErr):
+		return "connection failed"
 	}
-	return "connection failed"
+	return "request failed"
 }
 
 func statusCause(code int) string {

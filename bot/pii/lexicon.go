@@ -89,7 +89,8 @@ var caseCues = []string{
 	"dl", "dl#", "policy number", "policy", "member id", "member number", "client id", "client number",
 	"customer number", "customer id", "file number", "docket number", "docket", "parcel number", "parcel",
 	"plate number", "plate", "a-number", "a number", "alien number", "uscis number", "medicaid id",
-	"medicaid number", "ebt", "snap case", "id number", "id no.", "id #",
+	"medicaid number", "medicaid", "medicare number", "medicare id", "medicare", "ebt", "snap case",
+	"id number", "id no.", "id #", "driver license", "drivers license", "state id",
 	// es
 	"número de caso", "numero de caso", "caso número", "caso", "expediente número", "número de expediente",
 	"numero de expediente", "expediente", "número de reclamo", "numero de reclamo", "reclamo",
@@ -125,7 +126,7 @@ var caseCues = []string{
 // weakCaseCues are bare "number" words: an identifier right after them is
 // taken as a case number only when it has at least five digits.
 var weakCaseCues = []string{
-	"number", "no.", "número", "numero", "numéro", "nimewo", "số", "رقم", "号码", "號碼",
+	"number", "no.", "id", "número", "numero", "numéro", "nimewo", "số", "رقم", "号码", "號碼",
 }
 
 // caseConnectors may stand between a case cue and the identifier.

@@ -74,6 +74,8 @@ func TestRedactEnglish(t *testing.T) {
 			[]want{{KindCaseNumber, "5520917"}, {KindCaseNumber, "7720-1193"}, {KindCaseNumber, "UI-448120"}}, ""},
 		{"(Lic. #GC-118274) and Plate 8KTM442", []want{{KindCaseNumber, "#GC-118274"}, {KindCaseNumber, "8KTM442"}}, ""},
 		{"case #2024 and claim number 2024", []want{{KindCaseNumber, "#2024"}, {KindCaseNumber, "2024"}}, ""},
+		{"Account number 1234 5678 9012 3456 is closed", []want{{KindCaseNumber, "1234 5678 9012 3456"}}, ""},
+		{"my Medicare number is 1EG4-TE5-MK73", []want{{KindCaseNumber, "1EG4-TE5-MK73"}}, ""},
 	}
 	for _, c := range cases {
 		check(t, c.in, c.wants, c.out)

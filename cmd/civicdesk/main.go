@@ -39,7 +39,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			err = serve(ctx, cfg, stderr)
 		}
 	case "triage":
-		err = triageCommand(args[1:], stdin, stdout, stderr)
+		err = triageCommand(args[1:], stdin, stdout, stderr, getenv)
 	case "audit":
 		err = auditCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":

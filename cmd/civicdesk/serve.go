@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/civicdesk/civicdesk/bot/local"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +20,7 @@ import (
 	"github.com/civicdesk/civicdesk/bot"
 	"github.com/civicdesk/civicdesk/bot/kb"
 	"github.com/civicdesk/civicdesk/channels"
+	"github.com/civicdesk/civicdesk/channels/sms"
 	"github.com/civicdesk/civicdesk/channels/webchat"
 	"github.com/civicdesk/civicdesk/internal/audit"
 	"github.com/civicdesk/civicdesk/internal/httpx"
@@ -105,13 +105,18 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 		names["general"] = "General"
 	}
 
-	triager, err := local.New()
+	triager, err := newTriager(cfg, log)
 	if err != nil {
 		return fmt.Errorf("triager: %w", err)
 	}
 	rateLimit := cfg.RateLimit == "on"
 	recorder := channels.NewRecorder(store, bus, log)
 	chat, err := webchat.New(webchat.Config{RateLimit: rateLimit}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	texts, err := sms.New(sms.Config{PublicURL: cfg.PublicURL, AccountSID: cfg.TwilioAccount, AuthToken: cfg.TwilioToken,
+		From: cfg.TwilioFrom, BaseURL: cfg.TwilioBaseURL, RateLimit: rateLimit}, store, bus, log)
 	if err != nil {
 		return err
 	}
@@ -181,6 +186,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, spec) })
 	chat.Register(e)
+	texts.Register(e)
 	desk.Register(e)
 	desk.RegisterPages(e)
 	pages.Register(e)
@@ -203,6 +209,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	start("recorder", recorder.Run)
 	start("audit", audit.NewChainer(store, bus, log).Run)
 	start("webchat", chat.Run)
+	start("sms", texts.Run)
 	start("bot", triageBot.Run)
 	start("routing", router.Run)
 	start("agentdesk", desk.Run)

@@ -3,11 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"github.com/civicdesk/civicdesk/bot/local"
 	"io"
 	"os"
+	"strings"
 )
 
 type triageIn struct {
@@ -28,19 +28,37 @@ type triageOut struct {
 
 // triageCommand classifies JSON Lines from stdin with the local triager and
 // writes one line per input line, in order; a bad line gets an error line.
-func triageCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("civicdesk triage", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	eval := fs.String("eval", "", "evaluate on a labelled JSON Lines file and print the figures")
-	if err := fs.Parse(args); err != nil {
+func triageCommand(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	var eval string
+	for i := 0; i < len(args); i++ {
+		// --eval is triage's own flag; the rest are serve's triager settings.
+		if a := args[i]; a == "--eval" || a == "-eval" {
+			if i+1 >= len(args) {
+				return fmt.Errorf("--eval needs a file")
+			}
+			eval = args[i+1]
+			args = append(args[:i:i], args[i+2:]...)
+			i--
+		} else if v, ok := strings.CutPrefix(a, "--eval="); ok {
+			eval = v
+			args = append(args[:i:i], args[i+1:]...)
+			i--
+		}
+	}
+	cfg, err := parseConfig("civicdesk triage", args, getenv, stderr)
+	if err != nil {
 		return err
 	}
-	t, err := local.New()
+	t, err := newTriager(cfg, newLogger(stderr, "warn"))
 	if err != nil {
 		return fmt.Errorf("triager: %w", err)
 	}
-	if *eval != "" {
-		f, err := os.Open(*eval)
+	if eval != "" {
+		loc, err := local.New()
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(eval)
 		if err != nil {
 			return err
 		}
@@ -49,7 +67,7 @@ func triageCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		fmt.Fprint(stdout, local.Evaluate(t, rows).String())
+		fmt.Fprint(stdout, local.Evaluate(loc, rows).String())
 		return nil
 	}
 	in := bufio.NewScanner(stdin)
