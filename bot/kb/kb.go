@@ -75,6 +75,14 @@ func Load(fsys fs.FS, root string) (*Index, error) {
 	return New(arts), nil
 }
 
+// Parse reads one article: front matter, then the Markdown body.
+func Parse(id string, data []byte) (*Article, error) {
+	return parse(id, data)
+}
+
+// Articles returns the indexed articles.
+func (ix *Index) Articles() []*Article { return ix.articles }
+
 func parse(id string, data []byte) (*Article, error) {
 	a := &Article{ID: id}
 	sc := bufio.NewScanner(bytes.NewReader(data))

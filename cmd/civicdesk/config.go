@@ -67,11 +67,15 @@ func (c *Config) settings() []setting {
 	}
 }
 
-// parseConfig reads flags over environment over defaults.
-func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+// parseConfig reads flags over environment over defaults. extra, when not
+// nil, registers a command's own flags beside the settings.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra ...func(*flag.FlagSet)) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	for _, x := range extra {
+		x(fs)
+	}
 	for _, s := range c.settings() {
 		def := s.def
 		if v := getenv(s.env); v != "" {

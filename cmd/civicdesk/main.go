@@ -22,6 +22,14 @@ Usage:
   civicdesk serve [--demo] [flags]   run the contact center (see civicdesk serve -h)
   civicdesk triage [--eval FILE]     triage JSON Lines from stdin, one JSON line out per line in
   civicdesk audit verify [flags]     check that no audit entry was edited or removed
+  civicdesk agent add --email E --name N [--role R] [--departments a,b] [--languages en,es]
+                                     (password on standard input)
+  civicdesk agent list | agent disable --email E
+  civicdesk department add --id ID --name NAME | department list
+  civicdesk kb import DIR            Markdown articles with front matter
+  civicdesk export conversations [--since 24h|TIME] [--format csv|jsonl]
+  civicdesk migrate                  create or update store schema and indexes
+Store flags (--data-dir, --mongodb-uri, …) follow a command's own flags.
 `
 
 // Main runs the command line and returns the exit code. ctx ends the server.
@@ -40,8 +48,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	case "triage":
 		err = triageCommand(args[1:], stdin, stdout, stderr, getenv)
+	case "agent", "department", "kb", "export":
+		err = adminCommand(ctx, args[0], args[1:], stdin, stdout, stderr, getenv)
+	case "migrate":
+		err = adminCommand(ctx, "migrate", append([]string{"run"}, args[1:]...), stdin, stdout, stderr, getenv)
 	case "audit":
 		err = auditCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "sms":
+		err = smsCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

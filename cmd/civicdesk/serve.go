@@ -18,7 +18,6 @@ import (
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/agentdesk"
 	"github.com/civicdesk/civicdesk/bot"
-	"github.com/civicdesk/civicdesk/bot/kb"
 	"github.com/civicdesk/civicdesk/channels"
 	"github.com/civicdesk/civicdesk/channels/sms"
 	"github.com/civicdesk/civicdesk/channels/webchat"
@@ -120,7 +119,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	knowledge, err := kb.Demo()
+	knowledge, err := loadKnowledge(startCtx, store, cfg.Demo)
 	if err != nil {
 		return fmt.Errorf("knowledge base: %w", err)
 	}
