@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is every setting of `civicdesk serve`. Each comes from a flag, else
@@ -76,14 +79,25 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	for _, x := range extra {
 		x(fs)
 	}
+	// The file comes first so that the environment and flags override it;
+	// its path is itself a flag or CIVICDESK_CONFIG.
+	file, err := configFile(args, getenv)
+	if err != nil {
+		return c, err
+	}
 	for _, s := range c.settings() {
 		def := s.def
+		if v, ok := file[s.flag]; ok {
+			def = v
+		}
 		if v := getenv(s.env); v != "" {
 			def = v
 		}
 		fs.StringVar(s.dst, s.flag, def, s.help+" ("+s.env+")")
 	}
-	fs.BoolVar(&c.Demo, "demo", false, "seed demo departments and accounts (idempotent)")
+	var configPath string
+	fs.StringVar(&configPath, "config", getenv("CIVICDESK_CONFIG"), "YAML file of settings, keyed by flag name (CIVICDESK_CONFIG)")
+	fs.BoolVar(&c.Demo, "demo", file["demo"] == "true", "seed demo departments and accounts (idempotent)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -119,4 +133,56 @@ func (c *Config) validate() error {
 		c.EmailFrom = "help@" + c.EmailDomain
 	}
 	return errors.Join(errs...)
+}
+
+// configFile reads the YAML file named by --config or CIVICDESK_CONFIG: a
+// mapping of flag names to scalar values. An unknown key, a nested value or
+// a missing file is an error that names the key or the file.
+func configFile(args []string, getenv func(string) string) (map[string]string, error) {
+	path := getenv("CIVICDESK_CONFIG")
+	for i, a := range args {
+		if a == "--config" || a == "-config" {
+			if i+1 < len(args) {
+				path = args[i+1]
+			}
+		} else if v, ok := strings.CutPrefix(a, "--config="); ok {
+			path = v
+		} else if v, ok := strings.CutPrefix(a, "-config="); ok {
+			path = v
+		}
+	}
+	if path == "" {
+		return map[string]string{}, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	out := map[string]string{}
+	if len(doc.Content) == 0 {
+		return out, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("config file %s: the top level must be a mapping of setting: value", path)
+	}
+	known := map[string]bool{"demo": true}
+	for _, s := range (&Config{}).settings() {
+		known[s.flag] = true
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if !known[k.Value] {
+			return nil, fmt.Errorf("config file %s line %d: unknown key %q (keys are the flag names of civicdesk serve, e.g. http-addr)", path, k.Line, k.Value)
+		}
+		if v.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("config file %s line %d: %s must be a single value", path, v.Line, k.Value)
+		}
+		out[k.Value] = v.Value
+	}
+	return out, nil
 }

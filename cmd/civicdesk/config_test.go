@@ -1,0 +1,55 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigPrecedenceFileEnvFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "civicdesk.yaml")
+	if err := os.WriteFile(file, []byte("http-addr: 127.0.0.1:9000\nsmtp-addr: 127.0.0.1:2600\nrate-limit: \"off\"\nemail-domain: city.gov\ndemo: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CIVICDESK_SMTP_ADDR": "127.0.0.1:2700", "CIVICDESK_EMAIL_DOMAIN": "env.gov"}
+	getenv := func(k string) string { return env[k] }
+	c, err := parseConfig("t", []string{"--config", file, "--email-domain", "flag.gov"}, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:9000" || c.SMTPAddr != "127.0.0.1:2700" || c.EmailDomain != "flag.gov" || c.RateLimit != "off" || !c.Demo {
+		t.Fatalf("config = %+v", c)
+	}
+	if c.EmailFrom != "help@flag.gov" || c.DataDir != "./data" {
+		t.Fatalf("derived defaults = %q %q", c.EmailFrom, c.DataDir)
+	}
+}
+
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"htp-addr: x\n":              `unknown key "htp-addr"`,
+		"http-addr:\n  nested: 1\n":  "http-addr must be a single value",
+		"- a\n- b\n":                 "top level must be a mapping",
+		"rate-limit: sometimes\n":    "rate-limit (CIVICDESK_RATE_LIMIT) must be on or off",
+		"http-addr: nocolon\n":       "http-addr (CIVICDESK_HTTP_ADDR)",
+		"log-level: loud\n":          "log-level",
+		"http-addr: [unterminated\n": "config file",
+	}
+	for body, want := range cases {
+		file := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := parseConfig("t", []string{"--config=" + file}, func(string) string { return "" }, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want it to mention %q", body, err, want)
+		}
+	}
+	if _, err := parseConfig("t", []string{"--config", filepath.Join(dir, "missing.yaml")}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("a missing config file was accepted")
+	}
+}
