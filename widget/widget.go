@@ -120,7 +120,7 @@ var demoText = map[string]map[string]string{
 		"water":    "Pagar la factura del agua", "vehicle": "Renovar el registro de un vehículo", "benefits": "Solicitar beneficios",
 		"permit": "Solicitar un permiso de construcción", "housing": "Ayuda con la vivienda", "taxes": "Impuestos sobre la propiedad",
 		"help":  "¿Necesita ayuda?",
-		"chat":  "Escríbanos en el chat al pie de la página. Primero responde un asistente automático, que le pasa con un trabajador social cuando hace falta.",
+		"chat":  "Escríbanos en el chat al pie de la página. Primero responde un asistente automático, que le pasa con una persona del equipo cuando hace falta.",
 		"hours": "El personal responde de lunes a viernes, de 8 a 18 h.",
 		"nojs":  "¿Sin JavaScript? Use el formulario de contacto.", "footer": "Una demostración de CivicDesk. Aquí no se tramitan solicitudes reales.",
 		"langs": "Idioma",

@@ -17,7 +17,9 @@ const S = {
   msgs: new Map(), // message id → element, for the open conversation
   pending: new Map(), // clientMessageId → {el, id}
   socket: null,
-  refreshTimer: 0
+  refreshTimer: 0,
+  canned: [], // canned responses: {shortcut, title, text}
+  deliveries: {} // message id → {state, detail} for the open conversation
 };
 
 const el = {
@@ -30,6 +32,8 @@ const el = {
   transferToggle: $('#transfer-toggle'), transferPanel: $('#transfer-panel'), transferDept: $('#transfer-dept'), transferNote: $('#transfer-note'),
   closeToggle: $('#close-toggle'), closePanel: $('#close-panel'), disposition: $('#disposition'),
   noteBox: $('#note-box'), noteForm: $('#note-form'), note: $('#note'),
+  history: $('#history'), historySummary: $('#history-summary'), historyList: $('#history-list'),
+  canned: $('#canned'), cannedStatus: $('#canned-status'),
   log: $('#log'), typing: $('#typing'), replyForm: $('#reply-form'), reply: $('#reply'), replyError: $('#reply-error')
 };
 
@@ -54,6 +58,7 @@ async function start(agent, fresh) {
   el.status.value = agent.status || 'available';
   el.consoleLink.hidden = !(agent.role === 'supervisor' || agent.role === 'admin');
   S.depts = await departmentNames();
+  api('GET', '/desk/canned').then((r) => { S.canned = r.canned || []; }).catch(() => {});
   S.socket = new Socket({ onEvent, onResume: resume, onState: (s) => { el.conn.textContent = s === 'live' ? '' : 'Connection lost. Reconnecting…'; } });
   S.socket.connect();
   await refreshLists();
@@ -177,8 +182,10 @@ async function openThread(id) {
   const fromClick = document.activeElement && document.activeElement.classList.contains('conv-link');
   if (S.openId !== id) {
     S.openId = id;
-    S.msgs.clear(); S.pending.clear();
+    S.msgs.clear(); S.pending.clear(); S.deliveries = {};
     el.log.replaceChildren();
+    el.history.hidden = true;
+    el.history.open = false;
     el.reply.value = '';
     el.replyError.textContent = '';
     showTyping(false);
@@ -202,6 +209,8 @@ async function loadThread(id, focus) {
   if (S.openId !== id) return;
   S.open = data.conversation;
   S.contact = data.contact || {};
+  S.deliveries = data.deliveries || {};
+  for (const [mid, div] of S.msgs) { const m = data.messages.find((x) => x.id === mid); if (m) fill(div, m); }
   el.placeholder.hidden = true;
   el.thread.hidden = false;
   renderHead();
@@ -210,6 +219,35 @@ async function loadThread(id, focus) {
   for (const n of data.notes || []) addNote(n);
   el.log.scrollTop = el.log.scrollHeight;
   if (focus) (canReply() ? el.reply : el.title).focus();
+  loadHistory(id, data.conversation.contactId);
+}
+
+// loadHistory lists the contact's other conversations, on every channel.
+async function loadHistory(id, contactId) {
+  if (!contactId) return;
+  let data;
+  try {
+    data = await api('GET', '/desk/contacts/' + encodeURIComponent(contactId) + '/history');
+  } catch {
+    return;
+  }
+  if (S.openId !== id) return;
+  const others = (data.conversations || []).filter((e) => e.conversation.id !== id).reverse();
+  el.history.hidden = others.length === 0;
+  el.historySummary.textContent = `Earlier conversations (${others.length})`;
+  el.historyList.replaceChildren(...others.map((e) => {
+    const c = e.conversation;
+    const when = new Date(c.createdAt);
+    const label = `${isNaN(when) ? '' : when.toLocaleDateString([], { day: 'numeric', month: 'short' }) + ' · '}${CHANNELS[c.channel] || c.channel} · ${deptName(c.departmentId)} · ${c.state} · ${e.messages.length} messages`;
+    const box = h('details', {}, h('summary', { text: label }));
+    box.addEventListener('toggle', () => {
+      if (!box.open || box.dataset.filled) return;
+      box.dataset.filled = '1';
+      for (const m of e.messages) { const d = h('div'); fill(d, m); box.append(d); }
+      if (!e.messages.length) box.append(h('p', { text: 'Not visible to you (another department).' }));
+    });
+    return box;
+  }));
 }
 
 function canReply() { return S.open && S.open.state !== 'closed'; }
@@ -261,7 +299,18 @@ function fill(div, m) {
   div.replaceChildren(
     h('span', { class: 'who', text: authorLabel(m) }), h('span', { class: 'sr', text: ': ' }),
     h('p', { class: 'text', dir: 'auto', text: m.text }),
-    h('time', { class: 'meta', datetime: m.createdAt, text: clock(m.createdAt) + (m.channel && m.channel !== 'webchat' ? ' · ' + (CHANNELS[m.channel] || m.channel) : '') }));
+    h('span', { class: 'meta' },
+      h('time', { datetime: m.createdAt, text: clock(m.createdAt) }),
+      m.channel && m.channel !== 'webchat' ? ' · ' + (CHANNELS[m.channel] || m.channel) : null,
+      deliveryNote(m)));
+}
+
+// deliveryNote tells how an outgoing SMS or email fared.
+function deliveryNote(m) {
+  const d = S.deliveries[m.id];
+  if (!d || !d.state || (m.author && m.author.kind === 'citizen')) return null;
+  const failed = /fail|undeliver|bounce|reject/i.test(d.state);
+  return h('span', { class: failed ? 'delivery-failed' : null, text: ' · ' + d.state.replace(/_/g, ' ') + (failed && d.detail ? ': ' + d.detail : '') });
 }
 
 function place(div, seq) {
@@ -353,8 +402,61 @@ el.replyForm.addEventListener('submit', async (e) => {
   }
 });
 el.reply.addEventListener('keydown', (e) => {
+  if (!el.canned.hidden && cannedKey(e)) return;
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); el.replyForm.requestSubmit(); }
 });
+
+// ---- canned responses: "/" then a shortcut or words of the title ----
+let cannedMatches = [];
+let cannedActive = 0;
+function cannedQuery() {
+  const m = el.reply.value.match(/^\/([^\n]*)$/);
+  return m ? m[1].trim().toLowerCase() : null;
+}
+function showCanned() {
+  const q = cannedQuery();
+  if (q === null || !S.canned.length) return hideCanned();
+  cannedMatches = S.canned.filter((c) => !q || c.shortcut.startsWith(q) || (c.title || '').toLowerCase().includes(q) || c.text.toLowerCase().includes(q)).slice(0, 8);
+  if (!cannedMatches.length) { hideCanned(); el.cannedStatus.textContent = 'No canned response matches.'; return; }
+  cannedActive = Math.min(cannedActive, cannedMatches.length - 1);
+  el.canned.replaceChildren(...cannedMatches.map((c, i) => h('li', {
+    id: 'canned-' + i, role: 'option', 'aria-selected': String(i === cannedActive),
+    onmousedown: (ev) => { ev.preventDefault(); cannedActive = i; insertCanned(); }
+  }, h('span', { class: 'cshort', text: '/' + c.shortcut }), ' ', h('span', { text: c.title || '' }), h('span', { class: 'ctext', text: c.text }))));
+  el.canned.hidden = false;
+  el.reply.setAttribute('aria-activedescendant', 'canned-' + cannedActive);
+  el.cannedStatus.textContent = `${cannedMatches.length} canned ${cannedMatches.length === 1 ? 'response' : 'responses'}; arrows choose, Enter inserts.`;
+}
+function hideCanned() {
+  el.canned.hidden = true;
+  el.reply.removeAttribute('aria-activedescendant');
+  cannedActive = 0;
+}
+function insertCanned() {
+  const c = cannedMatches[cannedActive];
+  hideCanned();
+  if (!c) return;
+  const first = (S.me.name || '').split(' ')[0];
+  const text = c.text.replace(/\{agent\}/g, S.me.name || '').replace(/\{agentFirst\}/g, first)
+    .replace(/\{citizen\}/g, (S.contact && S.contact.name) || '');
+  el.reply.value = text;
+  el.reply.setSelectionRange(text.length, text.length);
+  el.cannedStatus.textContent = 'Inserted: ' + (c.title || c.shortcut);
+  el.reply.focus();
+}
+function cannedKey(e) {
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    cannedActive = (cannedActive + (e.key === 'ArrowDown' ? 1 : cannedMatches.length - 1)) % cannedMatches.length;
+    showCanned();
+    return true;
+  }
+  if (e.key === 'Enter' || e.key === 'Tab') { e.preventDefault(); insertCanned(); return true; }
+  if (e.key === 'Escape') { e.preventDefault(); hideCanned(); return true; }
+  return false;
+}
+el.reply.addEventListener('input', showCanned);
+el.reply.addEventListener('blur', () => setTimeout(hideCanned, 150));
 let typingSent = 0;
 let idle = 0;
 function typing(on) {

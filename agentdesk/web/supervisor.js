@@ -19,6 +19,7 @@ whenSignedOut(showSignIn);
 
 function stop() {
   clearInterval(S.timer);
+  clearInterval(S.statsTimer);
   if (S.socket) { S.socket.close(); S.socket = null; }
 }
 
@@ -37,6 +38,8 @@ async function start(agent, fresh) {
   S.depts = await departmentNames();
   await refresh();
   S.timer = setInterval(refresh, POLL_MS);
+  refreshStats();
+  S.statsTimer = setInterval(refreshStats, 20000);
   S.socket = new Socket({
     onEvent: (ev) => { if (ev.type && (ev.type.startsWith('conversation.') || ev.type.startsWith('agent.'))) refreshSoon(); },
     onResume: refresh,
@@ -80,6 +83,22 @@ async function refresh() {
   } finally {
     S.busy = false;
   }
+}
+
+// refreshStats shows the day's numbers; they scan every conversation, so
+// they refresh less often than the queues.
+async function refreshStats() {
+  try {
+    const st = await api('GET', '/supervisor/stats');
+    const rows = [
+      ['Conversations', String(st.conversations)],
+      ['Resolved by the assistant', `${st.containedByBot} (${Math.round((st.containmentRate || 0) * 100)} %)`],
+      ['Average first response', st.averageFirstResponseSeconds ? duration(st.averageFirstResponseSeconds) : '—'],
+      ['Average handling time', st.averageHandleSeconds ? duration(st.averageHandleSeconds) : '—'],
+      ['Average rating', st.ratings ? `${st.averageRating.toFixed(1)} of 5 (${st.ratings} ${st.ratings === 1 ? 'rating' : 'ratings'})` : '—']
+    ];
+    $('#stats').replaceChildren(...rows.map(([k, v]) => h('div', {}, h('dt', { text: k }), h('dd', { text: v }))));
+  } catch { /* the queues show the error */ }
 }
 
 setupSignIn({ form: $('#signin-form'), error: $('#signin-error'), onSignedIn: start });

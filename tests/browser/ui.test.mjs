@@ -47,8 +47,10 @@ async function countIn(log, text) {
   return log.getByText(text, { exact: false }).count();
 }
 
+// noProblems insists the page logged no errors (CSP refusals, exceptions)
+// since the last check, apart from those allowed.
 function noProblems(page, allow = []) {
-  const left = page.problems.filter((p) => !allow.some((re) => re.test(p)));
+  const left = page.problems.splice(0).filter((p) => !allow.some((re) => re.test(p)));
   assert.deepEqual(left, [], 'console errors on ' + page.url());
 }
 
@@ -168,10 +170,13 @@ describe('CivicDesk web UI', { concurrency: false }, () => {
       noProblems(page);
       await check(page, `/?lang=${lang} with the widget open`);
     }
-    const small = await newPage({ width: 320, height: 640 });
-    await small.goto(srv.url + '/');
-    await openWidget(small);
-    await check(small, '/ at 320 px with the widget open');
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.goto(srv.url + '/');
+    const small = await openWidget(page);
+    const box = await small.dialog.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 320, 'the open widget fits 320 px');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320, 'no sideways scrolling at 320 px');
+    await check(page, '/ at 320 px with the widget open');
 
     const out = await newPage();
     await out.goto(srv.url + '/desk');
@@ -261,5 +266,43 @@ describe('CivicDesk web UI', { concurrency: false }, () => {
     const offline = [/ERR_CONNECTION_REFUSED/, /WebSocket connection to .* failed/, /Failed to load resource/];
     noProblems(citizen, offline);
     noProblems(desk, offline);
+  });
+  it('desk tools: canned responses, internal notes, transfer', { timeout: 90000 }, async () => {
+    const { desk, citizen, deskLog } = await conversation();
+    const w = await widget(citizen);
+
+    // "/" offers canned responses; Enter inserts the chosen one.
+    const reply = desk.getByRole('textbox', { name: 'Reply' });
+    await reply.fill('/gre');
+    const option = desk.getByRole('listbox', { name: 'Canned responses' }).getByRole('option', { name: /greet/ });
+    await option.waitFor();
+    await reply.press('Enter');
+    const text = await reply.inputValue();
+    assert.match(text, /^Hello, thank you for contacting us\. My name is Alex Rivera/);
+    await desk.getByRole('button', { name: 'Send' }).click();
+    await w.log.getByText(text).waitFor({ timeout: 15000 });
+
+    // An internal note shows on the desk, distinct, and never reaches the citizen.
+    const note = 'Internal: citizen disputes the March estimate, check meter photo';
+    await desk.getByText('Add an internal note').click();
+    await desk.getByRole('textbox', { name: /Internal note/ }).fill(note);
+    await desk.getByRole('button', { name: 'Add note' }).click();
+    await deskLog.getByText(note).waitFor();
+    assert.match(await deskLog.locator('.msg', { hasText: note }).innerText(), /Internal note/);
+    await citizen.waitForTimeout(1000);
+    assert.equal(await countIn(w.log, note), 0, 'the note reached the citizen');
+    await citizen.reload();
+    const again = await openWidget(citizen);
+    await again.log.getByText(text).waitFor();
+    assert.equal(await countIn(again.log, 'Internal:'), 0, 'the note reached the citizen after a reload');
+
+    // A transfer moves the conversation to another department.
+    await desk.getByRole('button', { name: 'Transfer' }).click();
+    await desk.getByRole('combobox', { name: 'Department' }).selectOption({ label: 'Housing' });
+    await desk.getByRole('textbox', { name: /Note for the next caseworker/ }).fill('Tenant question, not utilities');
+    await desk.getByRole('button', { name: 'Transfer now' }).click();
+    await desk.getByText(/^Housing · /).waitFor({ timeout: 15000 });
+    await deskLog.getByText('Tenant question, not utilities').waitFor();
+    noProblems(desk);
   });
 });
