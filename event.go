@@ -8,6 +8,8 @@ type Event struct {
 	Type         string        `json:"type"`
 	Message      *Message      `json:"message,omitempty"`
 	Conversation *Conversation `json:"conversation,omitempty"`
+	// Note accompanies note events (desk only, never to citizens).
+	Note *Note `json:"note,omitempty"`
 	// Position and EstimatedWaitSeconds accompany conversation.queued.
 	Position             int `json:"position,omitempty"`
 	EstimatedWaitSeconds int `json:"estimatedWaitSeconds,omitempty"`

@@ -6,12 +6,14 @@ const (
 	StreamEvents   = "CD_EVENTS"   // cd.conv.>, cd.agent.>: what happened
 	StreamOutbound = "CD_OUTBOUND" // cd.out.>: messages to deliver on a channel
 	StreamAudit    = "CD_AUDIT"    // cd.audit.>: audit entries, chained in order
+	StreamWebhooks = "CD_WEBHOOKS" // cd.hook.>: webhook deliveries, one subject per endpoint
 
 	SubjectsInbound  = "cd.in.>"
 	SubjectsConv     = "cd.conv.>"
 	SubjectsAgent    = "cd.agent.>"
 	SubjectsOutbound = "cd.out.>"
 	SubjectsAudit    = "cd.audit.>"
+	SubjectsWebhooks = "cd.hook.>"
 )
 
 // Message sources on cd.in.<source>.<conversationId>: a channel for citizens'
@@ -32,6 +34,8 @@ const (
 	VerbTransfer = "transfer" // re-route to another department or agent
 	VerbUpdated  = "updated"  // triage or other fields changed
 	VerbTyping   = "typing"   // core NATS only, never stored
+	VerbCreated  = "created"  // a new conversation's first message was recorded
+	VerbRated    = "rated"    // the citizen rated the conversation
 )
 
 // InboundSubject is where a message from source to conversation convID is
@@ -63,3 +67,10 @@ func EventTypeOf(verb string) string {
 
 // AuditSubject is where an audit entry for action is published.
 func AuditSubject(action string) string { return "cd.audit." + action }
+
+// WebhookSubject is where deliveries to one webhook endpoint wait.
+func WebhookSubject(endpointID string) string { return "cd.hook." + endpointID }
+
+// NoteSubject is the core NATS subject of internal-note events, outside every
+// stream and outside cd.conv.> so no citizen-facing consumer can see them.
+func NoteSubject(convID string) string { return "cd.note." + convID }

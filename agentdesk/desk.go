@@ -128,7 +128,7 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 
 // Run subscribes the desk's fan-out until ctx is done.
 func (d *Desk) Run(ctx context.Context) error {
-	for _, subj := range []string{civicdesk.SubjectsConv, "cd.typing.>"} {
+	for _, subj := range []string{civicdesk.SubjectsConv, "cd.typing.>", "cd.note.>"} {
 		unsub, err := d.bus.Subscribe(subj, d.hub.dispatch)
 		if err != nil {
 			return err
@@ -267,11 +267,17 @@ func (d *Desk) login(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: exp, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: d.cfg.SecureCookies})
-	// Signing in makes a caseworker available.
-	if err := d.changeStatus(ctx, a.ID, civicdesk.StatusAvailable); err != nil {
-		return err
+	// Signing in makes a caseworker available; supervisors, who mostly
+	// watch, keep their status until they set it.
+	if a.Role == civicdesk.RoleCaseworker {
+		if err := d.changeStatus(ctx, a.ID, civicdesk.StatusAvailable); err != nil {
+			return err
+		}
+		a.Status = civicdesk.StatusAvailable
 	}
-	a.Status = civicdesk.StatusAvailable
+	if a.Status == "" {
+		a.Status = civicdesk.StatusOffline
+	}
 	c.Set(agentKey, a)
 	if err := d.audit(c, "signin", a.ID, nil); err != nil {
 		return err
@@ -543,6 +549,11 @@ func (d *Desk) addNote(c echo.Context) error {
 	n := civicdesk.Note{ID: civicdesk.NewID("nt"), ConversationID: cv.ID, AgentID: current(c).ID, Text: text, CreatedAt: civicdesk.Now()}
 	if err := d.store.InsertNote(c.Request().Context(), n); err != nil {
 		return err
+	}
+	// Other desks viewing the conversation see the note live; the widget's
+	// fan-out passes only message and conversation.* events, never notes.
+	if data, err := json.Marshal(civicdesk.Event{Type: "note", Note: &n, Conversation: &cv, At: n.CreatedAt}); err == nil {
+		_ = d.bus.PublishCore(civicdesk.NoteSubject(cv.ID), data)
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"note": n})
 }

@@ -75,6 +75,9 @@ type (
 	messageGetter interface {
 		GetMessage(ctx context.Context, id string) (civicdesk.Message, error)
 	}
+	conversationsGetter interface {
+		GetConversations(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
+	}
 )
 
 // BatchSize is the most messages the recorder takes at once.
@@ -119,7 +122,10 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 	if err != nil {
 		return fmt.Errorf("record message: %w", err)
 	}
-	convs := make(map[string]*civicdesk.Conversation, len(ms))
+	convs, err := r.conversations(ctx, ms, inserted)
+	if err != nil {
+		return fmt.Errorf("record message: conversation: %w", err)
+	}
 	subjects := make([]string, 0, len(ms)+len(ms)/4)
 	payloads := make([][]byte, 0, cap(subjects))
 	ids := make([]string, 0, cap(subjects))
@@ -174,6 +180,33 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		}
 	}
 	return nil
+}
+
+// conversations reads the conversations of a batch, in one query when the
+// store can. Messages that were stored before may be replaced by their
+// stored version later, so those conversations are read one by one then.
+func (r *Recorder) conversations(ctx context.Context, ms []civicdesk.Message, inserted []bool) (map[string]*civicdesk.Conversation, error) {
+	convs := make(map[string]*civicdesk.Conversation, len(ms))
+	cg, ok := r.store.(conversationsGetter)
+	if !ok || len(ms) < 2 {
+		return convs, nil
+	}
+	ids := make([]string, 0, len(ms))
+	seen := make(map[string]bool, len(ms))
+	for i := range ms {
+		if id := ms[i].ConversationID; inserted[i] && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	found, err := cg.GetConversations(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, c := range found {
+		convs[id] = &c
+	}
+	return convs, nil
 }
 
 // insert stores ms in one transaction when the store can, else one by one.

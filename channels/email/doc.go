@@ -17,6 +17,23 @@
 // JetStream redelivery, and records the delivery state for the desk. With no
 // relay configured the mail goes to an outbox record instead.
 //
+// Threading decisions. A message belongs to the conversation named by the
+// reply+<token>@ address it was sent to, else by the newest Message-ID it
+// refers to (In-Reply-To, then References newest first, then the enclosed
+// message of a bounce) that is a thread record. Otherwise the store's
+// OpenConversation gives the sender's open email conversation, or a new one:
+// so a new subject after close opens a new conversation, while a new subject
+// during an open one joins it (one open email conversation per contact). A
+// human reply that threads into a CLOSED conversation cannot reopen it (the
+// store has no reopen): it goes to the sender's open conversation, new if
+// need be, and an email_link record "<new>/<closed>" keeps the connection.
+// Automatic mail (Auto-Submitted, Precedence bulk/junk/list, X-Autoreply,
+// X-Autorespond, List-Id, null sender, MAILER-DAEMON, multipart/report) is
+// recorded only when it threads into an open conversation, as a system
+// message flagged in its email_message record; otherwise it gets 250 and is
+// dropped (civicdesk_email_dropped_total). Our own mail coming back is
+// always dropped.
+//
 // It stands at the start of the flow (accept) and at its end (the citizen's
 // mailbox). Records it keeps are listed in records.go.
 package email

@@ -46,6 +46,7 @@ func (c *Channel) RunSMTP(ctx context.Context) error {
 		}
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_ = ln.Close() // also when Serve has not registered it yet
 		if err := srv.Shutdown(sctx); err != nil {
 			_ = srv.Close()
 		}
@@ -183,6 +184,11 @@ func (c *Channel) ingest(ctx context.Context, env envelope, raw []byte, p *Parse
 		sender = env.from
 	}
 	senderKey := strings.ToLower(strings.TrimSpace(sender))
+	if senderKey == strings.ToLower(c.from.Address) || c.isOurs(p.MessageID) {
+		// Our own mail come back (a forwarding loop or a spoof): never
+		// record it, or we would answer ourselves.
+		return ingested{dropped: AutoLoop}, nil
+	}
 	clientID := p.MessageID
 	if clientID == "" {
 		sum := sha256.Sum256(raw)
@@ -322,6 +328,12 @@ func (c *Channel) findThread(ctx context.Context, rcpts []string, p *Parsed) (*c
 		}
 	}
 	return nil, nil
+}
+
+// isOurs reports whether a Message-ID is one our outbound mail carries.
+func (c *Channel) isOurs(id string) bool {
+	local, ok := strings.CutSuffix(strings.ToLower(id), "@"+c.cfg.Domain)
+	return ok && (strings.HasPrefix(local, "msg_") || strings.HasPrefix(local, "transcript."))
 }
 
 // lookup returns the conversation a record of kind and key points to.

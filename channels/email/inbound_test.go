@@ -413,6 +413,13 @@ func TestLoopSafety(t *testing.T) {
 	if n := len(h.relay.mails()); n != 1 {
 		t.Errorf("%d mails sent, want only the bot's one", n)
 	}
+	// Our own mail coming back (a forwarding loop) is never recorded.
+	n := len(h.messages(conv.ID))
+	h.mustSend("help@"+domain, []string{"help@" + domain}, sent[0].data)
+	time.Sleep(300 * time.Millisecond)
+	if got := len(h.messages(conv.ID)); got != n {
+		t.Errorf("our own mail was recorded: %d → %d messages", n, got)
+	}
 	// An automatic reply to a closed conversation opens nothing either.
 	now := civicdesk.Now()
 	conv, _ = h.store.GetConversation(h.ctx, conv.ID)

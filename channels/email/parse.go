@@ -81,6 +81,7 @@ const (
 	AutoBounce = "bounce"
 	AutoList   = "list"
 	AutoBulk   = "bulk"
+	AutoLoop   = "loop" // our own mail come back
 )
 
 const maxDepth = 12 // nesting of multiparts followed

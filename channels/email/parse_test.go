@@ -1,7 +1,6 @@
 package email
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,9 +257,6 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("Subject: x\r\nContent-Type: text/html\r\n\r\n<blockquote><blockquote><pre>\n>x</pre>"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if d := os.Getenv("FUZZ_TRACE"); d != "" {
-			_ = os.WriteFile(filepath.Join(d, fmt.Sprintf("in-%d", os.Getpid())), raw, 0o600)
-		}
 		p, err := Parse(raw, Limits{MaxAttachmentBytes: 1 << 16, MaxTextBytes: 1 << 16})
 		if err != nil {
 			return

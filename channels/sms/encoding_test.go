@@ -10,6 +10,7 @@ import (
 )
 
 func TestSegments(t *testing.T) {
+	t.Parallel()
 	a := func(n int) string { return strings.Repeat("a", n) }
 	zh := func(n int) string { return strings.Repeat("ж", n) }
 	for _, tc := range []struct {
@@ -93,6 +94,7 @@ func checkSplit(t *testing.T, text string, parts []string, limit int) {
 }
 
 func TestSplit(t *testing.T) {
+	t.Parallel()
 	short := "Your renewal is approved. Pick up the sticker at any branch."
 	if got := Split(short); len(got) != 1 || got[0] != short {
 		t.Fatalf("short text split: %q", got)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestReplyReachesTwilio(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	e.twilio.set(func(f *fakeTwilio) { f.callbacks = []string{"sending", "sent", "delivered"} })
 	conv := e.start(citizen)
@@ -60,6 +61,7 @@ func TestReplyReachesTwilio(t *testing.T) {
 }
 
 func TestStatusCallbacks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	conv := e.start(citizen)
 	id := e.reply(conv.ID, "We texted your case number.")
@@ -109,6 +111,7 @@ func TestStatusCallbacks(t *testing.T) {
 }
 
 func TestRetriesOn5xxSendOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	conv := e.start(citizen)
 
@@ -131,6 +134,7 @@ func TestRetriesOn5xxSendOnce(t *testing.T) {
 }
 
 func TestTimeoutIsReconciledNotResent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	conv := e.start(citizen)
 	// Twilio creates the text but answers after the client gave up.
@@ -156,6 +160,7 @@ func TestTimeoutIsReconciledNotResent(t *testing.T) {
 }
 
 func TestRedeliveryNeverTextsTwice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true, func(c *Config) { c.Attempts = 1 })
 	conv := e.start(citizen)
 	m := civicdesk.Message{ID: civicdesk.NewID("msg"), ConversationID: conv.ID, Author: civicdesk.Author{Kind: civicdesk.AuthorAgent},
@@ -191,6 +196,7 @@ func TestRedeliveryNeverTextsTwice(t *testing.T) {
 }
 
 func TestLongReplySplitAndCounted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	conv := e.start(citizen)
 	words := strings.Repeat("Your renewal form is approved and the sticker is in the mail. ", 60) // 3,720 characters
@@ -221,6 +227,7 @@ func TestLongReplySplitAndCounted(t *testing.T) {
 }
 
 func TestTwilioRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	conv := e.start(citizen)
 	e.twilio.set(func(f *fakeTwilio) { f.refuse = 21211 })
@@ -248,6 +255,7 @@ func TestTwilioRefusals(t *testing.T) {
 }
 
 func TestWrongCredentials(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	e.ch.api.token = "wrong"
 	conv := e.start(citizen)
@@ -261,6 +269,7 @@ func TestWrongCredentials(t *testing.T) {
 }
 
 func TestGiveUp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true, func(c *Config) { c.GiveUpAfter = 300 * time.Millisecond; c.Attempts = 1 })
 	conv := e.start(citizen)
 	e.twilio.set(func(f *fakeTwilio) {
@@ -275,6 +284,7 @@ func TestGiveUp(t *testing.T) {
 }
 
 func TestOutboxWithoutAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, false, func(c *Config) { c.From = "(500) 555-0006" })
 	conv := e.start(citizen)
 	id := e.reply(conv.ID, "Your permit is ready.")
@@ -304,6 +314,7 @@ func TestOutboxWithoutAccount(t *testing.T) {
 }
 
 func TestNewRefusesHalfAccounts(t *testing.T) {
+	t.Parallel()
 	for name, cfg := range map[string]Config{
 		"no public URL":  {},
 		"SID, no token":  {PublicURL: "http://x", AccountSID: "AC1"},

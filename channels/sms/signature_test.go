@@ -7,6 +7,7 @@ import (
 
 // Twilio's documented examples (docs, api-snippets and twilio-ruby's spec).
 func TestSignatureTwilioVectors(t *testing.T) {
+	t.Parallel()
 	docs := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+14158675310"}, "Digits": {"1234"},
 		"From": {"+14158675310"}, "To": {"+18005551212"}}
 	const docsURL = "https://mycompany.com/myapp.php?foo=1&bar=2"
@@ -49,6 +50,7 @@ func TestSignatureTwilioVectors(t *testing.T) {
 }
 
 func TestSignaturePorts(t *testing.T) {
+	t.Parallel()
 	p := url.Values{"Body": {"hi"}}
 	withPort := Signature("tok", "https://desk.example.gov:443/api/v1/channels/sms/twilio", p)
 	if !ValidSignature("tok", withPort, "https://desk.example.gov/api/v1/channels/sms/twilio", p, nil) {
@@ -66,6 +68,7 @@ func TestSignaturePorts(t *testing.T) {
 // Twilio's variant for JSON bodies: the body's SHA-256 in the URL, the URL
 // alone signed. The hash is the one of Twilio's documented example.
 func TestSignatureBodySHA256(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"CallSid":"CA1234567890ABCDE","Caller":"+12349013030"}`)
 	u := "https://example.com/myapp?bodySHA256=5ccde7145dfb8f56479710896586cb9d5911809d83afbe34627818790db0aec9"
 	sig := Signature("12345", u, nil)

@@ -184,6 +184,12 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Channel, error) {
 	if cfg.RateLimit {
 		c.perNumber = ratelimit.New(1, 10)
 	}
+	switch {
+	case c.api == nil && cfg.AuthToken == "":
+		c.log.Info("no Twilio account: the SMS webhook takes unsigned texts and replies go to the outbox records")
+	case c.api == nil:
+		c.log.Info("no Twilio account SID: replies go to the outbox records")
+	}
 	return c, nil
 }
 

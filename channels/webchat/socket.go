@@ -227,32 +227,55 @@ func citizenView(c *civicdesk.Conversation) *civicdesk.Conversation {
 	return &v
 }
 
+// citizenMessage strips staff ids from a message: citizens see names only.
+func citizenMessage(m *civicdesk.Message) *civicdesk.Message {
+	if m == nil || m.Author.ID == "" {
+		return m
+	}
+	v := *m
+	v.Author.ID = ""
+	return &v
+}
+
 // dispatch receives every conversation event (core NATS) and sends it to the
 // sockets of the conversation's contact.
 func (h *hub) dispatch(subject string, data []byte) {
-	var ev civicdesk.Event
-	if err := json.Unmarshal(data, &ev); err != nil {
+	// Most events concern contacts without a socket here: find the contact
+	// first, decode the whole event only for those with one.
+	var head struct {
+		Type    string `json:"type"`
+		Message *struct {
+			ContactID string `json:"contactId"`
+		} `json:"message"`
+		Conversation *struct {
+			ID        string            `json:"id"`
+			ContactID string            `json:"contactId"`
+			Channel   civicdesk.Channel `json:"channel"`
+		} `json:"conversation"`
+		Author *civicdesk.Author `json:"author"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		return
 	}
 	contactID := ""
-	if ev.Conversation != nil {
-		contactID = ev.Conversation.ContactID
+	if head.Conversation != nil {
+		contactID = head.Conversation.ContactID
 	}
-	if ev.Message != nil && ev.Message.ContactID != "" {
-		contactID = ev.Message.ContactID
+	if head.Message != nil && head.Message.ContactID != "" {
+		contactID = head.Message.ContactID
 	}
 	if contactID == "" {
 		return
 	}
-	if ev.Type == "conversation.closed" && ev.Conversation != nil && h.closed != nil {
-		h.closed(contactID, ev.Conversation.ID, ev.Conversation.Channel)
+	if head.Type == "conversation.closed" && head.Conversation != nil && h.closed != nil {
+		h.closed(contactID, head.Conversation.ID, head.Conversation.Channel)
 	}
 	switch {
-	case ev.Type == "typing":
-		if ev.Author == nil || ev.Author.Kind == civicdesk.AuthorCitizen {
+	case head.Type == "typing":
+		if head.Author == nil || head.Author.Kind == civicdesk.AuthorCitizen {
 			return
 		}
-	case strings.HasPrefix(ev.Type, "conversation.") || ev.Type == "message":
+	case strings.HasPrefix(head.Type, "conversation.") || head.Type == "message":
 	default:
 		return
 	}
@@ -268,7 +291,12 @@ func (h *hub) dispatch(subject string, data []byte) {
 	}
 	h.mu.RUnlock()
 
+	var ev civicdesk.Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return
+	}
 	ev.Conversation = citizenView(ev.Conversation)
+	ev.Message = citizenMessage(ev.Message)
 	var seq uint64
 	if ev.Message != nil {
 		seq = ev.Message.Seq
@@ -336,7 +364,7 @@ func (c *Channel) websocket(ctx echo.Context) error {
 				return nil
 			}
 			for i := range missed {
-				data, _ := json.Marshal(civicdesk.Event{Type: "message", Message: &missed[i], At: missed[i].CreatedAt})
+				data, _ := json.Marshal(civicdesk.Event{Type: "message", Message: citizenMessage(&missed[i]), At: missed[i].CreatedAt})
 				if err := write(context.Background(), conn, data); err != nil {
 					cl.stop(false)
 					return nil

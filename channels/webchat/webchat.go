@@ -372,7 +372,9 @@ func (c *Channel) getMessages(ctx echo.Context) error {
 		if err != nil {
 			return err
 		}
-		resp.Messages = append(resp.Messages, ms...)
+		for i := range ms {
+			resp.Messages = append(resp.Messages, *citizenMessage(&ms[i]))
+		}
 	}
 	return ctx.JSON(http.StatusOK, resp)
 }

@@ -106,7 +106,7 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 	got := widgetWS.waitFor("the caseworker's reply", func(ev civicdesk.Event) bool {
 		return ev.Type == "message" && ev.Message != nil && ev.Message.Author.Kind == civicdesk.AuthorAgent
 	})
-	if got.Message.Text != "Yes — I can set up a plan for you." || got.Message.ID != reply.MessageID || got.Message.Author.Name == "" {
+	if got.Message.Text != "Yes — I can set up a plan for you." || got.Message.ID != reply.MessageID || got.Message.Author.Name == "" || got.Message.Author.ID != "" {
 		t.Fatalf("citizen received %+v", got.Message)
 	}
 	if got.Conversation != nil && got.Conversation.Triage != nil {
@@ -143,8 +143,11 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 		t.Fatalf("resume delivered %v", seen)
 	}
 
-	// Internal notes are never shown to the citizen.
+	// Internal notes reach the desk live and are never shown to the citizen.
 	desk.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/notes", map[string]string{"text": "called back"}, nil, 201)
+	deskWS.waitFor("the note event", func(ev civicdesk.Event) bool {
+		return ev.Type == "note" && ev.Note != nil && ev.Note.Text == "called back"
+	})
 	citizen.must("GET", "/api/v1/widget/messages", nil, &h, 200)
 	for _, m := range h.Messages {
 		if strings.Contains(m.Text, "called back") {

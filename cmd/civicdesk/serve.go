@@ -19,6 +19,7 @@ import (
 	"github.com/civicdesk/civicdesk/agentdesk"
 	"github.com/civicdesk/civicdesk/bot"
 	"github.com/civicdesk/civicdesk/channels"
+	"github.com/civicdesk/civicdesk/channels/email"
 	"github.com/civicdesk/civicdesk/channels/sms"
 	"github.com/civicdesk/civicdesk/channels/webchat"
 	"github.com/civicdesk/civicdesk/internal/audit"
@@ -193,9 +194,22 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 		routesHook(e.Routes())
 	}
 
+	// Email: SMTP in on the SMTP address, replies out through the relay (or
+	// the outbox records when none is set). Bound now so a busy port fails
+	// at start.
+	mailer, err := email.New(email.Config{Addr: cfg.SMTPAddr, Domain: cfg.EmailDomain, From: cfg.EmailFrom, Relay: cfg.SMTPRelay,
+		RateLimit: rateLimit}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	smtpAddr, err := mailer.Listen()
+	if err != nil {
+		return err
+	}
+
 	runCtx, stopRun := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	errc := make(chan error, 8)
+	errc := make(chan error, 16)
 	start := func(name string, run func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -212,6 +226,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	start("bot", triageBot.Run)
 	start("routing", router.Run)
 	start("agentdesk", desk.Run)
+	start("email", mailer.Run) // SMTP server, delivery and transcript consumers; stops with runCtx
 	start("webchat delivery", func(ctx context.Context) error {
 		// Webchat replies reach the citizen through the event fan-out; this
 		// consumer marks the outbound copy handled.
@@ -233,6 +248,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}()
 	log.Info("CivicDesk listening", "url", "http://"+ln.Addr().String(), "demo", cfg.Demo)
 	fmt.Fprintf(stderr, "CivicDesk listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stderr, "CivicDesk SMTP on %s for @%s\n", smtpAddr, mailer.Domain())
 
 	var runErr error
 	select {

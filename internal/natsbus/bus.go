@@ -68,6 +68,7 @@ func (b *Bus) ensureStreams(ctx context.Context, replicas int) error {
 		{Name: civicdesk.StreamEvents, Subjects: []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent}},
 		{Name: civicdesk.StreamOutbound, Subjects: []string{civicdesk.SubjectsOutbound}},
 		{Name: civicdesk.StreamAudit, Subjects: []string{civicdesk.SubjectsAudit}},
+		{Name: civicdesk.StreamWebhooks, Subjects: []string{civicdesk.SubjectsWebhooks}},
 	}
 	for _, sc := range streams {
 		sc.Storage = jetstream.FileStorage
