@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -69,6 +70,9 @@ type Config struct {
 	// Audit records sign-ins, views, transfers, closes and exports; nil
 	// records nothing (tests of other parts).
 	Audit Auditor
+	// Attachment fetches a stored email attachment by id; nil when there
+	// is no email channel.
+	Attachment func(ctx context.Context, id string) (conversationID, name, contentType string, data []byte, err error)
 }
 
 // Auditor records an audited action.
@@ -162,6 +166,9 @@ func (d *Desk) Register(e *echo.Echo) {
 	g.PUT("/contacts/:id", d.editContact, d.staff)
 	g.POST("/contacts/:id/merge", d.mergeContact, d.staff)
 	g.GET("/canned", d.listCanned, d.staff)
+	if d.cfg.Attachment != nil {
+		e.GET("/api/v1/channels/email/attachments/:id", d.attachment, d.staff)
+	}
 
 	s := e.Group("/api/v1/supervisor", d.staff, d.supervisorOnly)
 	s.GET("/queues", d.queues)
@@ -833,4 +840,31 @@ func (l *lockout) reset(email string) {
 	l.mu.Lock()
 	delete(l.m, lockKey(email))
 	l.mu.Unlock()
+}
+
+// attachment serves a stored attachment to an agent who may see its
+// conversation, always as a download so the browser never renders it.
+func (d *Desk) attachment(c echo.Context) error {
+	convID, name, contentType, data, err := d.cfg.Attachment(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		if civicdesk.IsNotFound(err) {
+			return civicdesk.Errorf(civicdesk.CodeNotFound, "no such attachment")
+		}
+		return err
+	}
+	cv, err := d.store.GetConversation(c.Request().Context(), convID)
+	if err != nil || !visible(current(c), cv) {
+		return civicdesk.Errorf(civicdesk.CodeNotFound, "no such attachment")
+	}
+	if err := d.audit(c, "view_attachment", convID, map[string]string{"attachment": c.Param("id")}); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	return c.Blob(http.StatusOK, contentType, data)
 }

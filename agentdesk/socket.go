@@ -80,8 +80,9 @@ func (h *hub) dispatch(subject string, data []byte) {
 	if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
-	if ev.Type == "conversation.handoff" || ev.Type == "conversation.transfer" {
-		return // requests to routing, not news for people
+	switch ev.Type {
+	case "conversation.handoff", "conversation.transfer", "conversation.transcript":
+		return // requests to other parts, not news for people
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()

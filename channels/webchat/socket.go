@@ -275,6 +275,8 @@ func (h *hub) dispatch(subject string, data []byte) {
 		if head.Author == nil || head.Author.Kind == civicdesk.AuthorCitizen {
 			return
 		}
+	case head.Type == "conversation.handoff" || head.Type == "conversation.transfer" || head.Type == "conversation.transcript":
+		return // requests between parts of the system, not news for the citizen
 	case strings.HasPrefix(head.Type, "conversation.") || head.Type == "message":
 	default:
 		return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"strings"
 	"sync"
 	"time"
@@ -379,9 +380,27 @@ func (c *Channel) getMessages(ctx echo.Context) error {
 	return ctx.JSON(http.StatusOK, resp)
 }
 
+type closeRequest struct {
+	// TranscriptEmail, when set, asks for the conversation's transcript by
+	// email.
+	TranscriptEmail string `json:"transcriptEmail"`
+}
+
 func (c *Channel) closeConversation(ctx echo.Context) error {
 	contactID := ctx.Get(contactKey).(string)
 	rctx := ctx.Request().Context()
+	var req closeRequest
+	if ctx.Request().ContentLength != 0 {
+		if err := httpx.Bind(ctx, &req, 2<<10); err != nil {
+			return err
+		}
+	}
+	req.TranscriptEmail = strings.TrimSpace(req.TranscriptEmail)
+	if req.TranscriptEmail != "" {
+		if _, err := mail.ParseAddress(req.TranscriptEmail); err != nil || len(req.TranscriptEmail) > 254 {
+			return civicdesk.Errorf(civicdesk.CodeInvalid, "transcriptEmail is not an email address")
+		}
+	}
 	conv, err := c.currentConversation(rctx, contactID)
 	if err != nil {
 		return err
@@ -403,7 +422,18 @@ func (c *Channel) closeConversation(ctx echo.Context) error {
 			return err
 		}
 	}
-	return ctx.JSON(http.StatusOK, map[string]any{"conversationId": conv.ID, "state": conv.State})
+	if req.TranscriptEmail != "" {
+		// The email channel mails it (once per conversation).
+		slim := civicdesk.Conversation{ID: conv.ID, ContactID: conv.ContactID, Channel: conv.Channel, State: conv.State}
+		data, err := json.Marshal(civicdesk.Event{Type: "conversation.transcript", Conversation: &slim, Reason: req.TranscriptEmail, At: civicdesk.Now()})
+		if err != nil {
+			return fmt.Errorf("webchat: encode transcript request: %w", err)
+		}
+		if _, _, err := c.bus.Publish(rctx, civicdesk.ConvSubject("transcript", conv.ID), data, "transcript:"+conv.ID); err != nil {
+			return err
+		}
+	}
+	return ctx.JSON(http.StatusOK, map[string]any{"conversationId": conv.ID, "state": conv.State, "transcriptRequested": req.TranscriptEmail != ""})
 }
 
 func (c *Channel) publishConv(ctx context.Context, verb string, conv civicdesk.Conversation) error {

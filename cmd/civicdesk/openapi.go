@@ -193,6 +193,7 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/desk/contacts/:id/history", Summary: "A contact's conversations across channels", Tag: d, Auth: openapi.Staff},
 		{Method: "PUT", Path: "/api/v1/desk/contacts/:id", Summary: "Edit a contact", Tag: d, Auth: openapi.Staff, Request: contactEditReq{}},
 		{Method: "POST", Path: "/api/v1/desk/contacts/:id/merge", Summary: "Merge a duplicate contact (confirm: true to do it)", Tag: d, Auth: openapi.Staff, Request: mergeReq{}},
+		{Method: "GET", Path: "/api/v1/channels/email/attachments/:id", Summary: "Download an email attachment (as a file)", Tag: d, Auth: openapi.Staff, ContentType: "application/octet-stream"},
 		{Method: "GET", Path: "/api/v1/desk/canned", Summary: "Canned responses", Tag: d, Auth: openapi.Staff, Response: cannedResp{}},
 
 		{Method: "GET", Path: "/api/v1/supervisor/queues", Summary: "Every department's queue", Tag: s, Auth: openapi.Supervisor, Response: queuesResp{}},

@@ -143,8 +143,24 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	for id, sl := range levels {
 		serviceLevels[id] = agentdesk.ServiceLevel{Target: sl.Target, Goal: sl.Goal}
 	}
+	// Email: SMTP in on the SMTP address, replies out through the relay (or
+	// the outbox records when none is set). Bound now so a busy port fails
+	// at start.
+	mailer, err := email.New(email.Config{Addr: cfg.SMTPAddr, Domain: cfg.EmailDomain, From: cfg.EmailFrom, Relay: cfg.SMTPRelay,
+		RateLimit: rateLimit}, store, bus, log)
+	if err != nil {
+		return err
+	}
+	smtpAddr, err := mailer.Listen()
+	if err != nil {
+		return err
+	}
+
 	auditor := audit.NewRecorder(bus)
-	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
+		info, data, err := mailer.Attachment(ctx, id)
+		return info.ConversationID, info.Name, info.ContentType, data, err
+	}, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
 		ServiceLevels: serviceLevels}, store, bus, log)
 	if err != nil {
 		return err
@@ -192,19 +208,6 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	pages.Register(e)
 	if routesHook != nil {
 		routesHook(e.Routes())
-	}
-
-	// Email: SMTP in on the SMTP address, replies out through the relay (or
-	// the outbox records when none is set). Bound now so a busy port fails
-	// at start.
-	mailer, err := email.New(email.Config{Addr: cfg.SMTPAddr, Domain: cfg.EmailDomain, From: cfg.EmailFrom, Relay: cfg.SMTPRelay,
-		RateLimit: rateLimit}, store, bus, log)
-	if err != nil {
-		return err
-	}
-	smtpAddr, err := mailer.Listen()
-	if err != nil {
-		return err
 	}
 
 	runCtx, stopRun := context.WithCancel(context.Background())
