@@ -868,3 +868,18 @@ func (d *Desk) attachment(c echo.Context) error {
 	}
 	return c.Blob(http.StatusOK, contentType, data)
 }
+
+// SupervisorOnly returns the middleware that admits signed-in supervisors
+// and admins, for admin routes that other packages serve.
+func (d *Desk) SupervisorOnly() []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{d.staff, d.supervisorOnly}
+}
+
+// ActorOf names the signed-in staff member of a request, for audit entries
+// written by other packages.
+func ActorOf(c echo.Context) string {
+	if a, ok := c.Get(agentKey).(civicdesk.Agent); ok {
+		return a.ID
+	}
+	return "anonymous"
+}

@@ -147,6 +147,16 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	if handedOff {
 		return nil // a redelivery after the hand-off was announced
 	}
+	if !greeted && len(citizen) == 1 {
+		// The first citizen message of a conversation: tell integrations.
+		data, err := json.Marshal(civicdesk.Event{Type: "conversation.created", Conversation: &conv, At: conv.CreatedAt})
+		if err != nil {
+			return fmt.Errorf("bot: encode created: %w", err)
+		}
+		if _, _, err := b.bus.Publish(ctx, civicdesk.ConvSubject(civicdesk.VerbCreated, conv.ID), data, "created:"+conv.ID); err != nil {
+			return err
+		}
+	}
 	// The latest message decides urgency and a wish for a person on its own;
 	// the whole exchange decides the department.
 	latest := b.triager.Triage(m.Text, string(m.Channel))

@@ -474,6 +474,13 @@ func (c *Channel) rate(ctx echo.Context) error {
 	if err := c.store.PutConversation(rctx, *conv); err != nil {
 		return err
 	}
+	data, err := json.Marshal(civicdesk.Event{Type: "conversation.rated", Conversation: conv, At: conv.UpdatedAt})
+	if err != nil {
+		return fmt.Errorf("webchat: encode rating: %w", err)
+	}
+	if _, _, err := c.bus.Publish(rctx, civicdesk.ConvSubject(civicdesk.VerbRated, conv.ID), data, ""); err != nil {
+		return err
+	}
 	return ctx.JSON(http.StatusOK, map[string]any{"conversationId": conv.ID, "score": req.Score})
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/openapi"
+	"github.com/civicdesk/civicdesk/webhooks"
 )
 
 // The public request and response shapes of API.md, for the OpenAPI document.
@@ -203,6 +204,10 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/supervisor/stats", Summary: "Containment, first response, handle time, rating", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, Response: statsResp{}},
 		{Method: "GET", Path: "/api/v1/supervisor/export/conversations", Summary: "Conversations as CSV", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, ContentType: "text/csv"},
 		{Method: "PUT", Path: "/api/v1/supervisor/canned", Summary: "Create or replace a canned response", Tag: s, Auth: openapi.Supervisor, Request: cannedItem{}},
+		{Method: "GET", Path: "/api/v1/admin/webhooks", Summary: "Webhook endpoints (secrets hidden)", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "PUT", Path: "/api/v1/admin/webhooks", Summary: "Create or replace a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor, Request: webhooks.Endpoint{}},
+		{Method: "DELETE", Path: "/api/v1/admin/webhooks/:id", Summary: "Remove a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "GET", Path: "/api/v1/admin/webhooks/:id/deliveries", Summary: "The endpoint's delivery log", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "DELETE", Path: "/api/v1/supervisor/canned/:id", Summary: "Delete a canned response", Tag: s, Auth: openapi.Supervisor},
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
 	"github.com/civicdesk/civicdesk/internal/storetest"
 	"github.com/civicdesk/civicdesk/routing"
+	"github.com/civicdesk/civicdesk/webhooks"
 	"github.com/civicdesk/civicdesk/widget"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -202,6 +203,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, spec) })
 	chat.Register(e)
+	webhooks.NewAdmin(store, auditor, agentdesk.ActorOf).Register(e.Group("/api/v1/admin", desk.SupervisorOnly()...))
 	texts.Register(e)
 	desk.Register(e)
 	desk.RegisterPages(e)
@@ -224,6 +226,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 	start("recorder", recorder.Run)
 	start("audit", audit.NewChainer(store, bus, log).Run)
+	start("webhooks", webhooks.New(webhooks.Config{}, store, bus, log).Run)
 	start("webchat", chat.Run)
 	start("sms", texts.Run)
 	start("bot", triageBot.Run)
