@@ -53,6 +53,8 @@ type Config struct {
 	// ClarifyBelow is the triage confidence under which the bot asks one
 	// clarifying question before handing off.
 	ClarifyBelow float64
+	// External, when set, is the agency's own bot, asked first.
+	External *External
 }
 
 // Bot is the triage consumer.
@@ -180,6 +182,11 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		greet = phrase(lang, func(p phrases) string { return p.greet }, vars) + "\n"
 	}
 
+	if b.cfg.External != nil && t.Urgency != civicdesk.UrgencyEmergency && !t.WantsHuman {
+		if handled, err := b.external(ctx, conv, m, t, greet); handled || err != nil {
+			return err
+		}
+	}
 	switch {
 	case t.Urgency == civicdesk.UrgencyEmergency:
 		guidance := b.cfg.EmergencyGuidance

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -234,5 +236,71 @@ func TestUnclearMessageGetsOneQuestionThenAPerson(t *testing.T) {
 	}
 	if strings.Contains(r[1].Text, "automated assistant") {
 		t.Fatal("greeted twice")
+	}
+}
+
+func TestExternalBotRepliesHandsOffOrFallsBack(t *testing.T) {
+	var mu sync.Mutex
+	answer := `{"action":"reply","text":"Rasa here: office hours are 9 to 5."}`
+	delay := time.Duration(0)
+	var seen []ExternalRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req ExternalRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		seen = append(seen, req)
+		a, d := answer, delay
+		mu.Unlock()
+		if r.Header.Get("CivicDesk-Signature") == "" {
+			http.Error(w, "unsigned", 401)
+			return
+		}
+		time.Sleep(d)
+		_, _ = w.Write([]byte(a))
+	}))
+	defer srv.Close()
+
+	h := newHarness(t)
+	h.bot.cfg.External = &External{URL: srv.URL, Secret: "s3cret-s3cret-s3cret", Timeout: 300 * time.Millisecond}
+	h.write("when is the office open? my SSN is 123-45-6789")
+	r := h.replies(1)
+	if !strings.Contains(r[0].Text, "Rasa here") || !strings.Contains(r[0].Text, "automated assistant") {
+		t.Fatalf("reply = %q", r[0].Text)
+	}
+	mu.Lock()
+	if len(seen) != 1 || strings.Contains(seen[0].Text, "123-45-6789") || !strings.Contains(seen[0].Text, "[SSN]") {
+		t.Fatalf("external bot saw %+v", seen)
+	}
+	answer = `{"action":"handoff","department":"housing","urgency":"high","summary":"needs housing help"}`
+	mu.Unlock()
+	h.write("ok but I have a different question")
+	h.replies(2)
+	if h.handedOff() != 1 || h.triage().Department != "housing" || h.triage().Urgency != civicdesk.UrgencyHigh {
+		t.Fatalf("after external hand-off: %+v", h.triage())
+	}
+
+	// A slow external bot: the built-in bot answers instead.
+	h2 := newHarness(t)
+	h2.bot.cfg.External = &External{URL: srv.URL, Secret: "s3cret-s3cret-s3cret", Timeout: 100 * time.Millisecond}
+	mu.Lock()
+	delay, answer = 500*time.Millisecond, `{"action":"reply","text":"too late"}`
+	mu.Unlock()
+	h2.write("my water bill doubled, can I get a payment plan?")
+	if r := h2.replies(1); !strings.Contains(r[0].Text, "Payment plans") {
+		t.Fatalf("fallback reply = %q", r[0].Text)
+	}
+	// Emergencies never go to the external bot.
+	mu.Lock()
+	before := len(seen)
+	mu.Unlock()
+	h3 := newHarness(t)
+	h3.bot.cfg.External = &External{URL: srv.URL, Timeout: 100 * time.Millisecond}
+	h3.write("there is a fire in my building and people are trapped")
+	h3.replies(2)
+	mu.Lock()
+	after := len(seen)
+	mu.Unlock()
+	if after != before {
+		t.Fatal("an emergency was sent to the external bot")
 	}
 }

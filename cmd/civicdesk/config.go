@@ -37,6 +37,8 @@ type Config struct {
 	LogLevel        string
 	Demo            bool
 	EmergencyAdvice string
+	ExternalBotURL  string
+	ExternalBotKey  string
 }
 
 type setting struct {
@@ -67,6 +69,8 @@ func (c *Config) settings() []setting {
 		{"rate-limit", "CIVICDESK_RATE_LIMIT", "on", "rate limits per visitor, number and IP: on or off", &c.RateLimit},
 		{"log-level", "CIVICDESK_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"emergency-guidance", "CIVICDESK_EMERGENCY_GUIDANCE", "", "text sent at once to a citizen in an emergency", &c.EmergencyAdvice},
+		{"external-bot-url", "CIVICDESK_EXTERNAL_BOT_URL", "", "the agency's own bot, asked before the built-in one (POST JSON)", &c.ExternalBotURL},
+		{"external-bot-secret", "CIVICDESK_EXTERNAL_BOT_SECRET", "", "secret that signs requests to the external bot", &c.ExternalBotKey},
 	}
 }
 

@@ -125,7 +125,11 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("knowledge base: %w", err)
 	}
-	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice}, triager, knowledge, store, bus, log)
+	var external *bot.External
+	if cfg.ExternalBotURL != "" {
+		external = &bot.External{URL: cfg.ExternalBotURL, Secret: cfg.ExternalBotKey}
+	}
+	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice, External: external}, triager, knowledge, store, bus, log)
 	if err != nil {
 		return err
 	}
