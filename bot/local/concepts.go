@@ -7,7 +7,7 @@ package local
 // emergency worded in a way no rule foresaw. The rule groups of lexicon.go
 // are features too.
 var conceptGroups = []lexGroup{
-	{"c:weapon", L(
+	{"c:weapon", phrases(
 		"gun|guns|knife|knives|bat|crowbar|hammer|weapon|pistol|rifle|armed|machete|blade",
 		"pistola|cuchillo|arma|armado|navaja|machete|bate",
 		"couteau|arme|pistolet|fusil",
@@ -17,7 +17,7 @@ var conceptGroups = []lexGroup{
 		"kouto|zam|revolve",
 		"baril|kutsilyo|patalim",
 	)},
-	{"c:violence", L(
+	{"c:violence", phrases(
 		"kill|killing|hurt|hurting|beat|beating|hit|hitting|attack*|assault*|threaten*|stab*|shoot*|shot|choke|choking|strangl*|punch*|slap*|abus*|rape*|kidnap*|grabbed|screaming|banging|violent|violence|fight|fighting",
 		"matar|pegar|pega|golpe*|amenaz*|lastim*|agred*|violen*|abus*|grit*",
 		"tuer|frapp*|menac*|agress*|violen*|battre",
@@ -27,7 +27,7 @@ var conceptGroups = []lexGroup{
 		"touye|bat|menase|vyolans|atake",
 		"papatay*|sakt*|bugbog|banta|karahasan",
 	)},
-	{"c:self-harm", L(
+	{"c:self-harm", phrases(
 		"suicide|suicidal|die|dying|dead|alive|living|end it|ending things|ending it|pills|overdose|goodbye|cutting|jump|myself|point",
 		"morir|muerto|suicid*|vivir|seguir|pastillas|matarme|despedida",
 		"mourir|suicid*|vivre|cachets|me tuer",
@@ -37,7 +37,7 @@ var conceptGroups = []lexGroup{
 		"mouri|swisid|viv|grenn",
 		"mamatay|magpakamatay|mabuhay|tableta",
 	)},
-	{"c:medical", L(
+	{"c:medical", phrases(
 		"breathing|breathe|breath|unconscious|unresponsive|seizure*|stroke|heart|chest|bleeding|blood|choking|asthma|inhaler|insulin|oxygen|fainted|faint|collapsed|numb|slurring|vomiting|wheezing|blue|poison*|overdose*|ambulance|hospital|medication|medicine|meds|diabetic|sugar|pain|injured|hurt|fell|cant move",
 		"respira*|inconsciente|convuls*|desmay*|sangr*|corazon|pecho|insulina|ambulancia|medicina|herido|dolor",
 		"respir*|inconscient|convuls*|saign*|coeur|poitrine|insuline|ambulance|blesse|malaise",
@@ -47,7 +47,7 @@ var conceptGroups = []lexGroup{
 		"respire|endispoze|senyen|kè|lestomak|anbilans|blese",
 		"hininga|malay|dugo|puso|dibdib|ambulansya|sugatan",
 	)},
-	{"c:fire", L(
+	{"c:fire", phrases(
 		"fire|smoke|smoking|burning|burn|burnt|flames|flame|explosion|exploded|spark*|scalding",
 		"incendio|humo|fuego|quem*|chispa*|explosion",
 		"feu|fumee|incendie|brul*|etincel*|explosion",
@@ -57,7 +57,7 @@ var conceptGroups = []lexGroup{
 		"dife|lafimen|boule|eksplozyon",
 		"sunog|usok|apoy|pagsabog",
 	)},
-	{"c:gas", L(
+	{"c:gas", phrases(
 		"gas|fumes|monoxide|hissing|odor|smell|smells|smelling|rotten egg*|dizzy|headache*",
 		"gas|olor|huele|monoxido|mareado|mareo",
 		"gaz|odeur|sent|monoxyde|vertige",
@@ -67,7 +67,7 @@ var conceptGroups = []lexGroup{
 		"gaz|sant|tèt vire",
 		"gas|amoy|hilo",
 	)},
-	{"c:structure", L(
+	{"c:structure", phrases(
 		"collaps*|caving|caved|cave|fell|falling|fall|crack*|leaning|sagging|sinkhole|hole|trench|manhole|scaffold*|crane|wire|wires|pole|lines|tipping|debris|bricks|railing|balcony|ceiling|roof|bridge|excavation|pit|uncovered|unfenced|open",
 		"derrumb*|cayo|cae*|caer|grieta*|hoyo|zanja|alcantarilla|cable*|poste|techo|andamio|puente",
 		"effondr*|tomb*|fissur*|trou|tranchee|egout|cable*|poteau|plafond|echafaudage|pont",
@@ -77,7 +77,7 @@ var conceptGroups = []lexGroup{
 		"tonbe|kraze|fann|twou|fil|poto|plafon|pon",
 		"bumagsak|guho|bitak|butas|kable|poste|kisame|tulay",
 	)},
-	{"c:water", L(
+	{"c:water", phrases(
 		"flood*|pouring|gushing|spraying|burst|water|river|rising|drown*|pool",
 		"inund*|agua|desbord*|ahog*",
 		"inond*|eau|noy*",
@@ -87,7 +87,7 @@ var conceptGroups = []lexGroup{
 		"inonde|dlo|nwaye",
 		"baha|tubig|nalunod",
 	)},
-	{"c:cold", L(
+	{"c:cold", phrases(
 		"freezing|frozen|degrees|cold|snow|snowing|zero|ice|icy|shivering|hypothermia|frostbite|blanket*|winter",
 		"frio|helando|congel*|nieve|grados|cobija*|invierno",
 		"froid|gel*|neige|degres|couverture*|hiver",
@@ -97,7 +97,7 @@ var conceptGroups = []lexGroup{
 		"frèt|fret|nèj|degre|kouvèti",
 		"lamig|malamig|yelo|kumot",
 	)},
-	{"c:exposure", L(
+	{"c:exposure", phrases(
 		"street|outside|car|nowhere|shelter|sleep*|homeless|kicked out|put out|locked out|tent|park|bench",
 		"calle|afuera|carro|refugio|dormir|sin hogar|echaron",
 		"rue|dehors|voiture|abri|dormir|sans abri",
@@ -107,7 +107,7 @@ var conceptGroups = []lexGroup{
 		"lari|deyò|deyo|machin|dòmi|domi|abri",
 		"kalye|labas|kotse|matutulog|tulog|tirahan",
 	)},
-	{"c:now", L(
+	{"c:now", phrases(
 		"now|right now|tonight|currently|just|immediately|help|please|hurry|asap|urgent|emergency|quick|quickly|what do i do|still",
 		"ahora|ya|ayuda|auxilio|urgente|rapido|que hago|esta noche",
 		"maintenant|vite|aide|aidez|urgent|ce soir|que faire",
@@ -117,7 +117,7 @@ var conceptGroups = []lexGroup{
 		"kounye a|kounya|ede|souple|ijan|aswè a",
 		"ngayon|tulong|saklolo|agad|madali|ngayong gabi",
 	)},
-	{"c:vulnerable", L(
+	{"c:vulnerable", phrases(
 		"baby|babies|infant*|newborn*|kid|kids|child|children|toddler*|elderly|grandma|grandmother|grandpa|grandfather|pregnant|wheelchair|disabled|senior|school|daycare|mother|mom|son|daughter|brother|sister|neighbor|husband|wife",
 		"bebe|niño*|nino*|hijo*|hija*|anciano*|abuel*|embarazada|silla de ruedas|escuela|mama|esposo|esposa|vecino",
 		"bebe|enfant*|fils|fille|agee|grand-mere|enceinte|fauteuil|ecole|mere|mari|femme|voisin",
@@ -127,7 +127,7 @@ var conceptGroups = []lexGroup{
 		"pitit|tibebe|timoun|granmoun|ansent|lekòl|manman|mari|madanm|vwazen",
 		"anak|sanggol|bata|matanda|lola|lolo|buntis|paaralan|nanay|asawa|kapitbahay",
 	)},
-	{"c:past", L(
+	{"c:past", phrases(
 		"last year|last month|years ago|months ago|weeks ago|a year ago|a month ago|in 2019|in 2020|in 2021|in 2022|in 2023|history|records|report for|was totaled|last summer|last winter|previously|used to",
 		"el año pasado|el mes pasado|hace años|hace meses",
 		"l an dernier|le mois dernier|il y a des annees",
@@ -137,7 +137,7 @@ var conceptGroups = []lexGroup{
 		"ane pase|mwa pase",
 		"noong isang taon|noong nakaraang buwan",
 	)},
-	{"c:question", L(
+	{"c:question", phrases(
 		"how do i|how can i|can i|does|do i need|is there|permit|cover|covers|coverage|program|programs|apply|eligible|qualify|class|records|request|report|policy|allowed|legal|who do i|where do i|what is|form|fee|cost",
 		"como|puedo|necesito permiso|cubre|programa|aplicar|califico|es legal|cuanto cuesta",
 		"comment|puis-je|faut-il|couvre|programme|eligible|est-ce legal|combien",

@@ -114,7 +114,7 @@ func compare(rows []Labeled, preds []civicdesk.Triage) Report {
 	r := Report{N: len(rows)}
 	type counts struct{ tp, fp, fn int }
 	dept := map[string]*counts{}
-	for _, d := range Departments {
+	for _, d := range departments {
 		dept[d] = &counts{}
 	}
 	var emerg, high, human counts
@@ -179,7 +179,7 @@ func compare(rows []Labeled, preds []civicdesk.Triage) Report {
 	r.WantsHuman = score(human.tp, human.fp, human.fn)
 	var f1s float64
 	var classes int
-	for _, d := range Departments {
+	for _, d := range departments {
 		c := dept[d]
 		s := score(c.tp, c.fp, c.fn)
 		if s.Support == 0 && s.Predicted == 0 {

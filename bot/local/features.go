@@ -39,19 +39,27 @@ type feature struct {
 // department and are skipped. Consecutive Han characters make bigrams, which
 // is how Chinese words (两个字) are caught without a segmenter.
 func wordFeatures(toks []token, dst []feature) []feature {
-	prev := ""
+	prev, prevHan := "", false
 	for _, t := range toks {
 		if t.digit {
 			prev = ""
 			continue
 		}
-		dst = append(dst, feature{h: hashString(hashByte(fnvOffset, 'w'), t.s), group: gWord, word: t.s})
+		f := feature{h: hashString(hashByte(fnvOffset, 'w'), t.s), group: gWord}
+		if !t.han {
+			f.word = t.s // single Chinese characters explain little
+		}
+		dst = append(dst, f)
 		if prev != "" {
 			h := hashString(hashByte(fnvOffset, 'b'), prev)
 			h = hashString(hashByte(h, ' '), t.s)
-			dst = append(dst, feature{h: h, group: gBigram})
+			f := feature{h: h, group: gBigram}
+			if t.han && prevHan {
+				f.word = prev + t.s // a Chinese word, to name in reasons
+			}
+			dst = append(dst, f)
 		}
-		prev = t.s
+		prev, prevHan = t.s, t.han
 	}
 	return dst
 }

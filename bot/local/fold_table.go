@@ -1,4 +1,7 @@
-// Code generated from Unicode decompositions; DO NOT EDIT.
+// The folding tables: each Latin letter with diacritics maps to its base
+// letter, as Unicode's canonical decomposition (NFD) gives it, so that
+// "renovación" and "renovacion", "Tôi" and "toi" meet. They were computed
+// once from the Unicode data; the standard library has no normalizer.
 
 package local
 

@@ -56,6 +56,8 @@ func langFeatures(raw string, rawToks, foldToks []token, dst []feature) []featur
 
 var langGroupW = [nGroups]float32{gWord: 1, gChar: 0.5}
 
+var langOpts = trainOpts{nb: true, alpha: 0.1, minFreq: 1}
+
 func newLangID(texts []string, langs []string) *langID {
 	li := &langID{}
 	for l := range languages {
@@ -82,7 +84,7 @@ func newLangID(texts []string, langs []string) *langID {
 		docs = append(docs, langFeatures(raw, tokenize(raw, nil), tokenize(fold, nil), nil))
 		labels = append(labels, l)
 	}
-	li.model = trainLinear(languages, docs, labels, langGroupW, trainOpts{epochs: 12, lr: 0.5, l2: 1e-5, minFreq: 1})
+	li.model = trainLinear(languages, docs, labels, langGroupW, langOpts)
 	return li
 }
 
@@ -145,10 +147,10 @@ func (li *langID) identify(text, raw, fold string, rawToks, foldToks []token, sc
 		return langVI, 0.98, "Vietnamese letters"
 	}
 	scratch.feats = langFeatures(raw, rawToks, foldToks, scratch.feats[:0])
-	if cap(scratch.seen) < len(li.model.vocab) {
-		scratch.seen = make([]bool, len(li.model.vocab))
+	if cap(scratch.seen) < li.model.size() {
+		scratch.seen = make([]bool, li.model.size())
 	}
-	li.model.vectorize(scratch.feats, scratch.seen[:len(li.model.vocab)], &scratch.x)
+	li.model.vectorize(scratch.feats, scratch.seen[:li.model.size()], &scratch.x)
 	p := scratch.probs[:len(languages)]
 	li.model.scores(&scratch.x, p)
 	p[langZH], p[langAR] = -1e9, -1e9 // decided by script above
@@ -197,3 +199,22 @@ type langScratch struct {
 	x     sparse
 	probs [8]float32
 }
+
+// reasonStop are function words, left out of the words a reason names.
+var reasonStop = func() map[string]bool {
+	m := map[string]bool{}
+	for _, list := range markers {
+		for _, w := range strings.Split(list, "|") {
+			m[w] = true
+		}
+	}
+	for _, w := range strings.Fields(`she he her him his they them their we our us it its this that these those with about
+		from have has had was were been being are be will would could should just right now also very really still
+		there here then than some any all get got going went into out over after before because so but or if
+		de la el en sobre pero porque desde hace muy tambien todo esta este ese esa eso les nos lo le se ya
+		il elle nous ils elles est sont avec dans pour mais tres tout cette ce
+		ang mga sa ng po na ko ako`) {
+		m[w] = true
+	}
+	return m
+}()

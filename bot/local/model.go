@@ -13,12 +13,15 @@ import (
 type linear struct {
 	classes []string
 	nc      int
-	vocab   map[uint64]int32
+	vocab   *vocab
 	w       []float32 // w[f*nc+c]
 	idf     []float32 // per feature weight: rarer features say more
-	bias    []float32
-	groupW  [nGroups]float32
-	l2norm  bool // scale each vector to unit length (logistic regression)
+	// reasonIDF keeps words found in more than one text in ten out of the
+	// reasons (on a large enough training set).
+	reasonIDF float32
+	bias      []float32
+	groupW    [nGroups]float32
+	l2norm    bool // scale each vector to unit length (logistic regression)
 }
 
 // sparse is a vectorized text: vocabulary indices with their values, and for
@@ -35,7 +38,7 @@ type sparse struct {
 func (m *linear) vectorize(fs []feature, seen []bool, dst *sparse) {
 	dst.idx, dst.val, dst.words = dst.idx[:0], dst.val[:0], dst.words[:0]
 	for _, f := range fs {
-		i, ok := m.vocab[f.h]
+		i, ok := m.vocab.get(f.h)
 		if !ok || seen[i] {
 			continue
 		}
@@ -108,8 +111,8 @@ func (m *linear) topWords(x *sparse, c, alt, n int) []string {
 	}
 	var cands []wc
 	for k, i := range x.idx {
-		if x.words[k] == "" {
-			continue
+		if w := x.words[k]; w == "" || reasonStop[w] || (m.idf != nil && m.idf[i] < m.reasonIDF) {
+			continue // common words ("the", "my") explain nothing
 		}
 		row := m.w[int(i)*m.nc:]
 		d := x.val[k] * (row[c] - row[alt])
@@ -151,28 +154,39 @@ type trainOpts struct {
 func trainLinear(classes []string, docs [][]feature, labels []int, groupW [nGroups]float32, o trainOpts) *linear {
 	nc := len(classes)
 	m := &linear{classes: classes, nc: nc, groupW: groupW, l2norm: !o.nb}
-	// Vocabulary: features in at least minFreq texts.
-	freq := make(map[uint64]int32, 1<<15)
-	last := make(map[uint64]int32, 1<<15) // last text a feature was counted in
+	// One pass over the features gives the vocabulary, each text's
+	// distinct features and their document frequencies.
+	m.vocab = newVocab(1 << 15)
+	var df, last []int32
+	type entry struct {
+		i     int32
+		group uint8
+	}
+	ents := make([][]entry, len(docs))
 	for d, fs := range docs {
+		es := make([]entry, 0, len(fs))
 		for _, f := range fs {
-			if l, ok := last[f.h]; ok && l == int32(d) {
+			i, ok := m.vocab.get(f.h)
+			if !ok {
+				i = int32(len(df))
+				m.vocab.put(f.h, i)
+				df = append(df, 0)
+				last = append(last, -1)
+			}
+			if last[i] == int32(d) {
 				continue
 			}
-			last[f.h] = int32(d)
-			freq[f.h]++
+			last[i] = int32(d)
+			df[i]++
+			es = append(es, entry{i, f.group})
 		}
+		ents[d] = es
 	}
-	m.vocab = make(map[uint64]int32, len(freq))
-	var df []int32
-	for h, n := range freq {
-		if int(n) >= o.minFreq {
-			m.vocab[h] = int32(len(m.vocab))
-			df = append(df, n)
-		}
-	}
-	nf := len(m.vocab)
+	nf := len(df)
 	if o.idf {
+		if len(docs) >= 100 {
+			m.reasonIDF = float32(math.Log(float64(len(docs)+1) / float64(len(docs)/10+1)))
+		}
 		m.idf = make([]float32, nf)
 		for i, n := range df {
 			m.idf[i] = float32(math.Log(float64(len(docs)+1) / float64(n+1)))
@@ -180,11 +194,37 @@ func trainLinear(classes []string, docs [][]feature, labels []int, groupW [nGrou
 	}
 	m.w = make([]float32, nf*nc)
 	m.bias = make([]float32, nc)
-	seen := make([]bool, nf)
 	xs := make([]sparse, len(docs))
-	for d, fs := range docs {
-		m.vectorize(fs, seen, &xs[d])
-		xs[d].words = nil
+	for d, es := range ents {
+		x := &xs[d]
+		x.idx = make([]int32, 0, len(es))
+		x.val = make([]float32, 0, len(es))
+		var ss float32
+		for _, e := range es {
+			if int(df[e.i]) < o.minFreq {
+				continue
+			}
+			v := groupW[e.group]
+			if m.idf != nil {
+				v *= m.idf[e.i]
+			}
+			x.idx = append(x.idx, e.i)
+			x.val = append(x.val, v)
+			ss += v * v
+		}
+		if m.l2norm && ss > 0 {
+			inv := float32(1 / math.Sqrt(float64(ss)))
+			for k := range x.val {
+				x.val[k] *= inv
+			}
+		}
+	}
+	if o.minFreq > 1 {
+		for k, i := range m.vocab.vals {
+			if i >= 0 && int(df[i]) < o.minFreq {
+				m.vocab.remove(m.vocab.keys[k]) // its weights stay zero
+			}
+		}
 	}
 	if o.nb {
 		trainNB(m, xs, labels, o.alpha)
@@ -195,7 +235,7 @@ func trainLinear(classes []string, docs [][]feature, labels []int, groupW [nGrou
 }
 
 func trainNB(m *linear, xs []sparse, labels []int, alpha float64) {
-	nc, nf := m.nc, len(m.vocab)
+	nc, nf := m.nc, len(m.w)/m.nc
 	count := make([]float64, nf*nc)
 	total := make([]float64, nc)
 	docs := make([]float64, nc)
@@ -294,3 +334,7 @@ func trainLR(m *linear, xs []sparse, labels []int, o trainOpts) {
 		}
 	}
 }
+
+// size is the number of features the model has weights for; vectorize's
+// scratch must be this long.
+func (m *linear) size() int { return len(m.w) / m.nc }

@@ -10,8 +10,8 @@ import (
 	civicdesk "github.com/civicdesk/civicdesk"
 )
 
-// Departments the triager routes to, in a fixed order.
-var Departments = []string{"benefits", "taxes", "vehicles", "permits", "housing", "utilities", "general"}
+// departments the triager routes to, in a fixed order.
+var departments = []string{"benefits", "taxes", "vehicles", "permits", "housing", "utilities", "general"}
 
 const generalDept = "general"
 
@@ -45,7 +45,7 @@ type scratch struct {
 
 var deptGroupW = [nGroups]float32{gWord: 1, gBigram: 0.6, gChar: 0.4}
 
-var deptOpts = trainOpts{epochs: 16, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
+var deptOpts = trainOpts{epochs: 8, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
 
 // neutralWords say nothing about the department: asking for a person,
 // greetings and politeness, in every language. They are left out of the
@@ -83,9 +83,9 @@ func deptFeatures(toks []token, scratch []token, dst []feature) ([]feature, []to
 // urgencyLevels are the classes of the urgency model.
 var urgencyLevels = []string{string(civicdesk.UrgencyNormal), string(civicdesk.UrgencyHigh), string(civicdesk.UrgencyEmergency)}
 
-var urgGroupW = [nGroups]float32{gWord: 1, gBigram: 0.8, gChar: 0.3, gLexicon: 1.5}
+var urgGroupW = [nGroups]float32{gWord: 1, gBigram: 0.8, gLexicon: 1.5}
 
-var urgOpts = trainOpts{epochs: 16, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
+var urgOpts = trainOpts{epochs: 8, lr: 3, l2: 2e-5, minFreq: 1, idf: true, average: true}
 
 // Thresholds on the urgency model's probabilities, for when no rule fired.
 var (
@@ -95,8 +95,7 @@ var (
 
 // urgFeatures appends the urgency features of folded tokens.
 func urgFeatures(toks []token, dst []feature) []feature {
-	dst = wordFeatures(toks, dst)
-	return charFeatures(toks, 4, 5, 'u', dst)
+	return wordFeatures(toks, dst)
 }
 
 // New trains the triager on the embedded training set: the messages written
@@ -112,7 +111,7 @@ func New() (*Triager, error) {
 // trainTriager builds a triager from labelled messages.
 func trainTriager(rows []Labeled) (*Triager, error) {
 	deptIdx := map[string]int{}
-	for i, d := range Departments {
+	for i, d := range departments {
 		deptIdx[d] = i
 	}
 	urgIdx := map[string]int{}
@@ -142,18 +141,20 @@ func trainTriager(rows []Labeled) (*Triager, error) {
 			return nil, fmt.Errorf("local triager: message %s: unknown urgency %q", r.ID, r.Urgency)
 		}
 		lex.m.match(norm, toks, hit)
-		udocs = append(udocs, lex.groupFeatures(hit, urgFeatures(toks, nil)))
+		udocs = append(udocs, lex.features(hit, countWords(toks), urgFeatures(toks, nil)))
 		ulabels = append(ulabels, u)
 	}
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("local triager: no training messages")
 	}
-	t := &Triager{
-		dept: trainLinear(Departments, docs, labels, deptGroupW, deptOpts),
-		urg:  trainLinear(urgencyLevels, udocs, ulabels, urgGroupW, urgOpts),
-		lang: newLangID(texts, langs),
-		lex:  lex,
-	}
+	// The three models are independent: train them side by side.
+	t := &Triager{lex: lex}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); t.dept = trainLinear(departments, docs, labels, deptGroupW, deptOpts) }()
+	go func() { defer wg.Done(); t.urg = trainLinear(urgencyLevels, udocs, ulabels, urgGroupW, urgOpts) }()
+	go func() { defer wg.Done(); t.lang = newLangID(texts, langs) }()
+	wg.Wait()
 	t.pool.New = func() any { return &scratch{} }
 	return t, nil
 }
@@ -195,10 +196,10 @@ func (t *Triager) Triage(text string, channel string) civicdesk.Triage {
 
 	// Department.
 	s.feats, s.kept = deptFeatures(s.foldToks, s.kept, s.feats[:0])
-	if cap(s.seen) < len(t.dept.vocab) {
-		s.seen = make([]bool, len(t.dept.vocab))
+	if cap(s.seen) < t.dept.size() {
+		s.seen = make([]bool, t.dept.size())
 	}
-	t.dept.vectorize(s.feats, s.seen[:len(t.dept.vocab)], &s.x)
+	t.dept.vectorize(s.feats, s.seen[:t.dept.size()], &s.x)
 	if len(s.x.idx) == 0 {
 		// Nothing but greetings, politeness or a request for a person
 		// ("agent", "hola", "???"): the general queue takes it.
@@ -206,7 +207,7 @@ func (t *Triager) Triage(text string, channel string) civicdesk.Triage {
 		tr.Confidence = 0.5
 		tr.Reasons = append(tr.Reasons, "department general: no words about a department")
 	} else {
-		p := s.probs[:len(Departments)]
+		p := s.probs[:len(departments)]
 		t.dept.scores(&s.x, p)
 		best := softmax(p)
 		alt := -1
@@ -215,7 +216,7 @@ func (t *Triager) Triage(text string, channel string) civicdesk.Triage {
 				alt = c
 			}
 		}
-		tr.Department = Departments[best]
+		tr.Department = departments[best]
 		tr.Confidence = float64(p[best])
 		why := ": no telling words"
 		if top := t.dept.topWords(&s.x, best, alt, 3); len(top) > 0 {
@@ -238,11 +239,11 @@ func (t *Triager) Triage(text string, channel string) civicdesk.Triage {
 		// The model, trained on labelled messages with the lexicon groups
 		// as features, may recognise an emergency (or a deadline) worded
 		// in a way no rule foresaw.
-		s.feats = t.lex.groupFeatures(hit, urgFeatures(s.foldToks, s.feats[:0]))
-		if cap(s.seen) < len(t.urg.vocab) {
-			s.seen = make([]bool, len(t.urg.vocab))
+		s.feats = t.lex.features(hit, words, urgFeatures(s.foldToks, s.feats[:0]))
+		if cap(s.seen) < t.urg.size() {
+			s.seen = make([]bool, t.urg.size())
 		}
-		t.urg.vectorize(s.feats, s.seen[:len(t.urg.vocab)], &s.x)
+		t.urg.vectorize(s.feats, s.seen[:t.urg.size()], &s.x)
 		p := s.probs[:len(urgencyLevels)]
 		t.urg.scores(&s.x, p)
 		softmax(p)
@@ -344,17 +345,25 @@ func salutation(line string) bool {
 }
 
 // summarize returns the first sentence of a message in one line of at most
-// summaryRunes runes, skipping an email's greeting and using its subject.
+// summaryRunes runes, skipping an email's greeting and leading with its
+// subject.
 func summarize(text string) string {
+	var subject string
 	var parts []string
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		low := strings.ToLower(line)
-		switch {
-		case strings.HasPrefix(low, "subject:"):
-			line = strings.TrimSpace(line[len("subject:"):])
-		case strings.HasPrefix(low, "re:"), strings.HasPrefix(low, "fw:"):
-			line = strings.TrimSpace(line[3:])
+		if subject == "" && len(parts) == 0 {
+			header := false
+			for _, p := range []string{"subject:", "re:", "fw:", "fwd:"} {
+				if strings.HasPrefix(low, p) {
+					subject, header = strings.TrimSpace(line[len(p):]), true
+					break
+				}
+			}
+			if header {
+				continue
+			}
 		}
 		if len(parts) == 0 && salutation(line) {
 			continue
@@ -363,18 +372,29 @@ func summarize(text string) string {
 			parts = append(parts, line)
 		}
 	}
-	s := strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
-	s = strings.Map(func(r rune) rune {
+	s := oneLine(strings.Join(parts, " "))
+	if end := sentenceEnd(s, 25); end > 0 {
+		s = s[:end] // the first sentence, if it is long enough to say something
+	}
+	if subject = oneLine(subject); subject != "" {
+		if s == "" {
+			s = subject
+		} else {
+			s = subject + ": " + s
+		}
+	}
+	return truncateRunes(s, summaryRunes)
+}
+
+// oneLine collapses white space and drops control characters.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return -1
 		}
 		return r
 	}, s)
-	// First sentence, if it is not too short to say anything.
-	if end := sentenceEnd(s, 25); end > 0 {
-		s = s[:end]
-	}
-	return truncateRunes(s, summaryRunes)
 }
 
 // sentenceEnd returns the byte offset just past the first sentence end at

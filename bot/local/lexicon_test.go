@@ -1,0 +1,273 @@
+package local
+
+import (
+	"testing"
+
+	civicdesk "github.com/civicdesk/civicdesk"
+)
+
+var testLex = newLexicon()
+
+// byRules returns the urgency the rules alone give text, the rule's name,
+// and whether the rules say the citizen asks for a person.
+func byRules(text string) (civicdesk.Urgency, string, bool) {
+	norm := normalize(text, true)
+	toks := tokenize(norm, nil)
+	hit := make([]int32, testLex.m.ngroups)
+	testLex.m.match(norm, toks, hit)
+	words := countWords(toks)
+	u, f := testLex.urgencyOf(hit, words)
+	name := ""
+	if f != nil {
+		name = f.rule.name
+	}
+	h, _ := testLex.wantsHuman(hit, words)
+	return u, name, h
+}
+
+func TestEmergencyRules(t *testing.T) {
+	for _, text := range []string{
+		// en
+		"hes outside banging on the door saying hes going to kill me",
+		"I don't want to live anymore",
+		"my son overdosed and is not breathing",
+		"smells like gas in the whole building",
+		"carbon monoxide alarm going off and we all have headaches",
+		"power lines down on Elm and they're sparking",
+		"the scaffolding is leaning over the sidewalk and swaying",
+		"water main broke and water is pouring into the basements",
+		"no heat, it's 10 degrees and I have a 2 month old",
+		"me and my kids are sleeping in the car tonight",
+		"there's a fire in the apartment next door",
+		"manhole cover missing at 5th and Main, open hole in the crosswalk",
+		"the ceiling is sagging and I think it's going to come down",
+		"my husband hit me and I'm scared to go home",
+		"my daughter ran out of insulin and the pharmacy won't refill it",
+		// es
+		"mi esposo me pega y tengo miedo",
+		"ya no quiero seguir viviendo",
+		"huele a gas en la calle",
+		"se rompió un tubo y el agua está entrando a las casas",
+		"no tenemos calefacción, está helando y tengo un bebé de 2 meses",
+		"estamos en la calle con mis hijos, no tenemos donde dormir",
+		// fr
+		"pas de chauffage, il fait -10 dehors et j'ai un bébé de 6 mois",
+		"mon mari me frappe et menace de me tuer",
+		"ça sent le gaz très fort dans la rue",
+		// vi
+		"tôi không muốn sống nữa",
+		"toi va con toi khong co cho ngu dem nay",
+		// zh
+		"我不想活了",
+		"街上有很浓的煤气味",
+		// ar
+		"زوجي يضربني ويهددني بالقتل",
+		"أحتاج مأوى الليلة، أنا وأمي في الشارع",
+		// ht
+		"mari m ap bat mwen e li di l ap touye m",
+		"gen yon gwo tiyo dlo ki kase, dlo ap antre nan kay yo",
+		// tl
+		"sinasaktan po ako ng asawa ko",
+		"nasa labas po kami ng mga anak ko, wala kaming matutulugan",
+	} {
+		if u, rule, _ := byRules(text); u != civicdesk.UrgencyEmergency {
+			t.Errorf("%q: rules give %s (%s), want emergency", text, u, rule)
+		}
+	}
+}
+
+func TestHighUrgencyRules(t *testing.T) {
+	for _, text := range []string{
+		"marshal posted a notice on the door, we get evicted thursday",
+		"got a 3 day pay or quit notice today",
+		"landlord changed the locks while i was at work",
+		"me van a cortar el agua el viernes",
+		"got a shutoff notice for my water, says 48 hours",
+		"my registration expires tomorrow",
+		"they are going to auction my house for back taxes",
+		"someone skimmed my ebt card, nothing to feed my kids tonight",
+		"sewage backing up into my basement",
+		"me llego una carta de desalojo, la corte es el jueves",
+		"Mon propriétaire veut m'expulser la semaine prochaine",
+		"وصلتني غرامة وآخر موعد للدفع غدا",
+		"房东说这个星期五之前必须搬走",
+		"Mèt kay la di m fòk mwen soti avan vandredi",
+		"pinapaalis na po kami ng landlord sa Biyernes",
+	} {
+		if u, rule, _ := byRules(text); u != civicdesk.UrgencyHigh {
+			t.Errorf("%q: rules give %s (%s), want high", text, u, rule)
+		}
+	}
+}
+
+// Messages with alarming words that are not emergencies. The full
+// triager (rules and model) must not call them emergencies.
+func TestNotEmergencies(t *testing.T) {
+	tr := triager(t)
+	for _, text := range []string{
+		"got a ticket for parking next to a fire hydrant",
+		"the smoke detector in my hallway keeps chirping",
+		"why did my gas bill go up so much",
+		"Do I need a permit to sell fireworks?",
+		"We want to film a scene with a fake gun in the park, what permits?",
+		"Does Medicaid cover insulin pumps?",
+		"My dad had a stroke last year, can he get a disabled placard?",
+		"I'm falling behind on rent",
+		"the wait on your phone line is killing me",
+		"I got a notice of seizure of my bank account for state taxes",
+		"how do I apply to be a 911 dispatcher",
+		"The carbon monoxide detector battery is dead, is the landlord responsible?",
+		"there's a pothole on Carter St",
+		"my landlord threatened to evict me if I complain",
+		"is there a tax break in this state for solar panels",
+		"I'd like records about a fire at my property in 2019",
+		"mi factura de gas está muy alta",
+		"el detector de humo no funciona",
+		"煤气费为什么这么高",
+		"hay un bache enorme en la esquina",
+		"lapli ap tonbe depi maten",
+	} {
+		if got := tr.Triage(text, "webchat"); got.Urgency == civicdesk.UrgencyEmergency {
+			t.Errorf("%q: emergency (%q)", text, got.Reasons)
+		}
+	}
+}
+
+func TestWantsHumanRules(t *testing.T) {
+	for _, text := range []string{
+		"agent", "AGENT", "representative please", "operator", "human pls", "real person",
+		"can i talk to a real person about my tax bill",
+		"I want to speak to a supervisor",
+		"let me talk to somebody",
+		"Can I speak to someone in charge?",
+		"please have someone call me back",
+		"I don't want to talk to a bot",
+		"quiero hablar con una persona",
+		"necesito hablar con un agente sobre mis placas",
+		"me pasa con un representante por favor",
+		"Je voudrais parler à quelqu'un",
+		"un agent svp",
+		"Tôi muốn nói chuyện với nhân viên",
+		"cho toi noi chuyen voi nhan vien",
+		"我要人工客服", "转人工", "我要跟真人说话",
+		"أريد التحدث مع موظف من فضلك",
+		"Mwen vle pale ak yon moun tanpri",
+		"Pwede po bang makausap ang agent?",
+		"Gusto ko pong makausap ang isang tao",
+	} {
+		if _, _, h := byRules(text); !h {
+			t.Errorf("%q: not recognised as asking for a person", text)
+		}
+	}
+	for _, text := range []string{
+		"my caseworker told me to upload my paystubs here",
+		"who do i talk to about a problem with my neighbor",
+		"my authorized representative is my daughter",
+		"My real estate agent said I need a permit",
+		"can I pay my water bill in person",
+		"the lady at the dmv said i need form MV-82",
+		"hello anyone there",
+		"Does the Department of Human Services handle SNAP?",
+		"no se con quien hablar sobre un problema con mi vecino",
+		"Tôi muốn khiếu nại nhân viên ở quầy số 3",
+		"我想投诉窗口的工作人员态度很差",
+	} {
+		if _, _, h := byRules(text); h {
+			t.Errorf("%q: taken as asking for a person", text)
+		}
+	}
+}
+
+func TestMatcher(t *testing.T) {
+	m := newMatcher([]lexGroup{
+		{"prefix", phrases("evict*")},
+		{"any", phrases("in _ days")},
+		{"num", phrases("in # hours")},
+		{"ord", phrases("by the #th")},
+		{"accent", phrases("calefacción")},
+		{"han", phrases("人工")},
+		{"arabic", phrases("مأوى الليلة")},
+		{"elision", phrases("parler à quelqu'un")},
+	})
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"they evicted us", []string{"prefix"}},
+		{"eviction notice in 3 days", []string{"prefix", "any"}},
+		{"in a few days", nil},
+		{"shutoff in 48 hours", []string{"num"}},
+		{"in many hours", nil},
+		{"pay by the 15th", []string{"ord"}},
+		{"pay by the 2nd", []string{"ord"}},
+		{"pay by the way", nil},
+		{"no hay calefaccion", []string{"accent"}},
+		{"我要人工服务", []string{"han"}},
+		{"احتاج ماوى الليله", []string{"arabic"}},
+		{"je veux parler a quelqu un", []string{"elision"}},
+	}
+	hit := make([]int32, m.ngroups)
+	for _, c := range cases {
+		norm := normalize(c.text, true)
+		m.match(norm, tokenize(norm, nil), hit)
+		var got []string
+		for g, id := range hit {
+			if id >= 0 {
+				got = append(got, []string{"prefix", "any", "num", "ord", "accent", "han", "arabic", "elision"}[g])
+			}
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%q: groups %v, want %v", c.text, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%q: groups %v, want %v", c.text, got, c.want)
+			}
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		fold bool
+		want string
+	}{
+		{"Renovación de MEDICAID", true, "renovacion de medicaid"},
+		{"Renovación", false, "renovación"},
+		{"Tôi muốn gia hạn bằng lái", true, "toi muon gia han bang lai"},
+		{"Đường", true, "duong"},
+		{"don't can't", true, "dont cant"},
+		{"l'eau d'impôt", true, "l eau d impot"},
+		{"quelqu'un aujourd'hui", true, "quelqu un aujourd hui"},
+		{"Straße Œuvre", true, "strasse oeuvre"},
+		{"ＡＢＣ１２３", true, "abc123"},
+		{"أحتاج مأوى الليلة", true, "احتاج ماوي الليله"},
+		{"غدًا ٣", true, "غدا 3"},
+		{"it's -10 outside", true, "its minus 10 outside"},
+	} {
+		if got := normalize(c.in, c.fold); got != c.want {
+			t.Errorf("normalize(%q, %v) = %q, want %q", c.in, c.fold, got, c.want)
+		}
+	}
+	toks := tokenize(normalize("房东 不退押金, ok?", true), nil)
+	var got []string
+	for _, tk := range toks {
+		got = append(got, tk.s)
+	}
+	if want := "房 东 不 退 押 金 ok"; joinTokens(got) != want {
+		t.Errorf("tokens %q, want %q", joinTokens(got), want)
+	}
+}
+
+func joinTokens(ts []string) string {
+	s := ""
+	for i, t := range ts {
+		if i > 0 {
+			s += " "
+		}
+		s += t
+	}
+	return s
+}
