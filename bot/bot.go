@@ -122,9 +122,6 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	if err != nil {
 		return fmt.Errorf("bot: conversation: %w", err)
 	}
-	if conv.State != civicdesk.StateBot {
-		return nil // with a person, or closed
-	}
 	history, err := b.store.ListMessages(ctx, conv.ID, 0, 0)
 	if err != nil {
 		return fmt.Errorf("bot: history: %w", err)
@@ -146,7 +143,7 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 			greeted = true // the first bot message carries the greeting
 		}
 	}
-	if handedOff {
+	if handedOff && conv.State == civicdesk.StateBot {
 		return nil // a redelivery after the hand-off was announced
 	}
 	if !greeted && len(citizen) == 1 {
@@ -158,6 +155,9 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		if _, _, err := b.bus.Publish(ctx, civicdesk.ConvSubject(civicdesk.VerbCreated, conv.ID), data, "created:"+conv.ID); err != nil {
 			return err
 		}
+	}
+	if conv.State != civicdesk.StateBot {
+		return nil // with a person, or closed
 	}
 	// The latest message decides urgency and a wish for a person on its own;
 	// the whole exchange decides the department.

@@ -21,14 +21,19 @@ type Auditor interface {
 
 // Admin serves the webhook admin API.
 type Admin struct {
-	store Store
-	audit Auditor
-	actor func(echo.Context) string
+	store   Store
+	audit   Auditor
+	actor   func(echo.Context) string
+	changed func(context.Context) error
 }
 
-// NewAdmin returns the admin API; actor names the signed-in staff member.
-func NewAdmin(store Store, audit Auditor, actor func(echo.Context) string) *Admin {
-	return &Admin{store: store, audit: audit, actor: actor}
+// NewAdmin returns the admin API; actor names the signed-in staff member and
+// changed (may be nil) is told after every change.
+func NewAdmin(store Store, audit Auditor, actor func(echo.Context) string, changed func(context.Context) error) *Admin {
+	if changed == nil {
+		changed = func(context.Context) error { return nil }
+	}
+	return &Admin{store: store, audit: audit, actor: actor, changed: changed}
 }
 
 // Register adds the routes under g (which must admit only administrators):
@@ -85,6 +90,9 @@ func (a *Admin) put(c echo.Context) error {
 	if err := a.store.PutRecord(c.Request().Context(), civicdesk.Record{Kind: endpointKind, Key: ep.ID, Value: data, UpdatedAt: civicdesk.Now()}); err != nil {
 		return err
 	}
+	if err := a.changed(c.Request().Context()); err != nil {
+		return err
+	}
 	ep.Secret = "********"
 	return c.JSON(http.StatusOK, map[string]any{"webhook": ep})
 }
@@ -101,6 +109,9 @@ func (a *Admin) remove(c echo.Context) error {
 		return err
 	}
 	if err := a.store.DeleteRecord(c.Request().Context(), endpointKind, id); err != nil {
+		return err
+	}
+	if err := a.changed(c.Request().Context()); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"deleted": id})

@@ -88,6 +88,7 @@ type Dispatcher struct {
 	mu        sync.Mutex
 	endpoints map[string]Endpoint
 	running   map[string]context.CancelFunc
+	runCtx    context.Context
 }
 
 // New returns a dispatcher.
@@ -111,6 +112,9 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) *Dispatcher {
 // Run fans out events and runs one delivery consumer per endpoint until ctx
 // is done, picking up endpoint changes as they are saved.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	d.mu.Lock()
+	d.runCtx = ctx
+	d.mu.Unlock()
 	if err := d.reload(ctx); err != nil {
 		return err
 	}
@@ -133,6 +137,19 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		civicdesk.ConvSubject(civicdesk.VerbMessage, "*"), civicdesk.ConvSubject(civicdesk.VerbClosed, "*"),
 		civicdesk.ConvSubject(civicdesk.VerbRated, "*"),
 	}}, d.fanOut)
+}
+
+// Changed reloads the endpoints at once; the admin API calls it after a
+// change so that the next event already goes to a new endpoint. (Other
+// replicas pick changes up within the reload period.)
+func (d *Dispatcher) Changed(ctx context.Context) error {
+	d.mu.Lock()
+	run := d.runCtx
+	d.mu.Unlock()
+	if run == nil {
+		return nil // not running yet: Run loads them
+	}
+	return d.reload(run)
 }
 
 // reload reads the endpoints and starts or stops their consumers.

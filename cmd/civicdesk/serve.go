@@ -207,7 +207,8 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, spec) })
 	chat.Register(e)
-	webhooks.NewAdmin(store, auditor, agentdesk.ActorOf).Register(e.Group("/api/v1/admin", desk.SupervisorOnly()...))
+	hooks := webhooks.New(webhooks.Config{}, store, bus, log)
+	webhooks.NewAdmin(store, auditor, agentdesk.ActorOf, hooks.Changed).Register(e.Group("/api/v1/admin", desk.SupervisorOnly()...))
 	texts.Register(e)
 	desk.Register(e)
 	desk.RegisterPages(e)
@@ -230,7 +231,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 	start("recorder", recorder.Run)
 	start("audit", audit.NewChainer(store, bus, log).Run)
-	start("webhooks", webhooks.New(webhooks.Config{}, store, bus, log).Run)
+	start("webhooks", hooks.Run)
 	start("webchat", chat.Run)
 	start("sms", texts.Run)
 	start("bot", triageBot.Run)

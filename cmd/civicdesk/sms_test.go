@@ -148,8 +148,26 @@ func TestSMSEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "reply: You are unsubscribed") {
 		t.Fatalf("STOP: %d %s", code, out)
 	}
-	desk.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/messages", map[string]string{"clientMessageId": uuid(8), "text": "Are you still there?"}, nil, 202)
-	desk.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/messages", map[string]string{"clientMessageId": uuid(9), "text": "Closing this out."}, nil, 202)
+	var r1, r2 struct {
+		MessageID string `json:"messageId"`
+	}
+	desk.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/messages", map[string]string{"clientMessageId": uuid(8), "text": "Are you still there?"}, &r1, 202)
+	desk.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/messages", map[string]string{"clientMessageId": uuid(9), "text": "Closing this out."}, &r2, 202)
+	// Both are dealt with while the number is opted out: blocked, not sent.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var view struct {
+			Deliveries map[string]struct {
+				State string `json:"state"`
+			} `json:"deliveries"`
+		}
+		desk.must("GET", "/api/v1/desk/conversations/"+cv.ID, nil, &view, 200)
+		if view.Deliveries[r1.MessageID].State == "blocked_opt_out" && view.Deliveries[r2.MessageID].State == "blocked_opt_out" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replies after STOP were not blocked: %+v", view.Deliveries)
+		}
+	}
 	// START resumes; replies go out in order, so once the next one is at
 	// Twilio, the two before it have been dealt with.
 	if code, out := send("--auth-token", token, "--from", citizen, "start"); code != 0 || !strings.Contains(out, "reply: You are resubscribed") {

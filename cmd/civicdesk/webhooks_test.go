@@ -43,7 +43,12 @@ func TestWebhooksSignedDeliveredAndIsolated(t *testing.T) {
 	}))
 	defer failing.Close()
 
-	base, _, _ := startMain(t, t.TempDir())
+	base, _, logs := startMain(t, t.TempDir())
+	defer func() {
+		if t.Failed() {
+			t.Log(logs.String())
+		}
+	}()
 	sup := login(t, base, "supervisor@demo.gov")
 	all := []string{"conversation.created", "conversation.assigned", "message", "conversation.closed", "conversation.rated"}
 	sup.must("PUT", "/api/v1/admin/webhooks", map[string]any{"id": "down", "url": failing.URL, "secret": secret, "events": all}, nil, 200)
@@ -58,7 +63,6 @@ func TestWebhooksSignedDeliveredAndIsolated(t *testing.T) {
 	if len(list.Webhooks) != 2 || list.Webhooks[0].Secret == secret {
 		t.Fatalf("list = %+v (secrets must be hidden)", list.Webhooks)
 	}
-	time.Sleep(2500 * time.Millisecond) // the dispatcher picks endpoints up
 
 	var sess session
 	api{t: t, base: base}.must("POST", "/api/v1/widget/sessions", map[string]string{}, &sess, 201)
