@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/metrics"
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
 )
@@ -59,6 +60,7 @@ func (c *Channel) handleOutbound(ctx context.Context, d civicdesk.Delivery) erro
 	if !ok {
 		c.putDelivery(ctx, key, Delivery{State: DeliveryFailed, Detail: "The citizen has no email address that accepts replies.", At: civicdesk.Now()})
 		outbound.WithLabelValues("failed").Inc()
+		metrics.DeliveryFailures.WithLabelValues(string(civicdesk.ChannelEmail), "failed").Inc()
 		return nil
 	}
 	to.Name = contact.Name
@@ -292,6 +294,7 @@ func (c *Channel) dispatch(ctx context.Context, d civicdesk.Delivery, to string,
 			}
 			c.putDelivery(ctx, deliveryKey, Delivery{State: DeliveryFailed, Detail: detail, At: civicdesk.Now(), Attempts: attempts})
 			outbound.WithLabelValues("failed").Inc()
+			metrics.DeliveryFailures.WithLabelValues(string(civicdesk.ChannelEmail), "failed").Inc()
 			c.log.Warn("email delivery failed", "key", key, "attempts", attempts, "permanent", permanent, "err", describe(err))
 			return nil
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/metrics"
 	"github.com/labstack/echo/v4"
 )
 
@@ -388,8 +389,12 @@ func refusal(ae *apiError) string {
 // so concurrent callbacks never overwrite each other.
 func (c *Channel) mark(ctx context.Context, r reply, part int, state, detail, sid string) error {
 	key := fmt.Sprintf("%s/%s", r.partKey(part), state)
-	if _, err := c.store.InsertRecord(ctx, record(kindStatus, key, statusValue{Detail: detail, SID: sid, At: civicdesk.Now()})); err != nil {
+	inserted, err := c.store.InsertRecord(ctx, record(kindStatus, key, statusValue{Detail: detail, SID: sid, At: civicdesk.Now()}))
+	if err != nil {
 		return fmt.Errorf("sms: status: %w", err)
+	}
+	if inserted && (state == StateFailed || state == StateUndelivered) {
+		metrics.DeliveryFailures.WithLabelValues(string(civicdesk.ChannelSMS), state).Inc()
 	}
 	return c.refresh(ctx, r)
 }

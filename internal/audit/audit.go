@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"time"
 
@@ -225,8 +226,16 @@ func Verify(ctx context.Context, store Store) (int, error) {
 	if err := json.Unmarshal(r.Value, &h); err != nil {
 		return len(entries), fmt.Errorf("%w: the head record is unreadable", ErrBroken)
 	}
-	if h.Seq != lastSeq || h.Hash != prev {
+	// The head may lag the last entry by the moment between appending and
+	// moving it; it may never point past the last entry or disagree with it.
+	if h.Seq > lastSeq {
 		return len(entries), fmt.Errorf("%w: entries after %d were removed (the head names %d)", ErrBroken, lastSeq, h.Seq)
+	}
+	if h.Seq > 0 {
+		i := sort.Search(len(entries), func(i int) bool { return entries[i].Seq >= h.Seq })
+		if i == len(entries) || entries[i].Seq != h.Seq || entries[i].Hash != h.Hash {
+			return len(entries), fmt.Errorf("%w: the head does not match entry %d", ErrBroken, h.Seq)
+		}
 	}
 	return len(entries), nil
 }

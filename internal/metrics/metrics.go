@@ -29,6 +29,24 @@ var (
 	Triages = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "civicdesk_triage_total", Help: "Triage decisions by department and urgency.",
 	}, []string{"department", "urgency"})
+	// DeliveryFailures counts replies that could not be delivered.
+	DeliveryFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "civicdesk_delivery_failures_total", Help: "Replies not delivered, by channel and state (failed, undelivered).",
+	}, []string{"channel", "state"})
+	// LongestWait is the wait of the oldest queued conversation per department.
+	LongestWait = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "civicdesk_queue_longest_wait_seconds", Help: "Wait of the longest-waiting conversation, by department.",
+	}, []string{"department"})
+	// NATSPublish is the time JetStream takes to acknowledge a publish.
+	NATSPublish = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "civicdesk_nats_publish_seconds", Help: "Time to a JetStream publish acknowledgement.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	})
+	// StoreOps is the time store operations take, by operation.
+	StoreOps = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "civicdesk_store_seconds", Help: "Time store operations take, by operation.",
+		Buckets: []float64{.0001, .0005, .001, .0025, .005, .01, .025, .05, .1, .5},
+	}, []string{"op"})
 	// Sockets is the number of open WebSockets by kind (widget, desk).
 	Sockets = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "civicdesk_websockets", Help: "Open WebSockets by kind.",
@@ -36,6 +54,6 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(Messages, Accepted, RoutingDecisions, QueueDepth, Triages, Sockets,
+	Registry.MustRegister(Messages, Accepted, RoutingDecisions, QueueDepth, Triages, Sockets, DeliveryFailures, LongestWait, NATSPublish, StoreOps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }

@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/metrics"
 )
 
 // Config says which MongoDB to use.
@@ -294,6 +295,7 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 // behind (its conversation closed, or never written by a caller that died) is
 // freed and taken again.
 func (s *Store) OpenConversation(ctx context.Context, candidate civicdesk.Conversation) (civicdesk.Conversation, bool, error) {
+	defer observe("open_conversation", time.Now())
 	if candidate.ID == "" || candidate.ContactID == "" || candidate.Channel == "" {
 		return civicdesk.Conversation{}, false, civicdesk.Errorf(civicdesk.CodeInvalid, "a conversation needs an id, a contact and a channel")
 	}
@@ -380,6 +382,7 @@ func (s *Store) freeSlot(ctx context.Context, key, conversationID string) error 
 
 // GetConversation returns a conversation by ID.
 func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error) {
+	defer observe("get_conversation", time.Now())
 	var d conversationDoc
 	if err := findOne(ctx, s.conversations, byID(id), &d, "get conversation "+id); err != nil {
 		return civicdesk.Conversation{}, err
@@ -390,6 +393,7 @@ func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conve
 // PutConversation replaces a stored conversation whole. Saving it closed
 // frees its contact and channel for the next OpenConversation.
 func (s *Store) PutConversation(ctx context.Context, c civicdesk.Conversation) error {
+	defer observe("put_conversation", time.Now())
 	res, err := s.conversations.ReplaceOne(ctx, byID(c.ID), conversationToDoc(c))
 	if err != nil {
 		return mapErr(err, "put conversation "+c.ID)
@@ -442,6 +446,7 @@ func (s *Store) ListConversations(ctx context.Context, f civicdesk.ConversationF
 // InsertMessage stores m unless a message with m.ID exists; inserted says
 // which.
 func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, error) {
+	defer observe("insert_message", time.Now())
 	d, err := messageToDoc(m)
 	if err != nil {
 		return false, fmt.Errorf("mongostore: insert message %s: %w", m.ID, err)
@@ -469,6 +474,7 @@ func (s *Store) GetMessage(ctx context.Context, id string) (civicdesk.Message, e
 // ListMessages returns the messages of a conversation with Seq > afterSeq, in
 // Seq order, at most limit (0 = all).
 func (s *Store) ListMessages(ctx context.Context, conversationID string, afterSeq uint64, limit int) ([]civicdesk.Message, error) {
+	defer observe("list_messages", time.Now())
 	if afterSeq >= math.MaxInt64 {
 		return nil, nil // no stored sequence can be greater
 	}
@@ -655,4 +661,9 @@ func prefixEnd(p string) string {
 func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
 	_, err := s.records.DeleteOne(ctx, byID(recordID(kind, key)))
 	return mapErr(err, "delete record")
+}
+
+// observe records how long a store operation took.
+func observe(op string, start time.Time) {
+	metrics.StoreOps.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/metrics"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -92,7 +93,9 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte, msgID st
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
 	}
+	start := time.Now()
 	ack, err := b.js.Publish(ctx, subject, data, opts...)
+	metrics.NATSPublish.Observe(time.Since(start).Seconds())
 	if err != nil {
 		return 0, false, civicdesk.Wrap(civicdesk.CodeUnavailable, err, "the message could not be stored, try again")
 	}

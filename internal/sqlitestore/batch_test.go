@@ -65,3 +65,41 @@ func TestInsertMessagesBatch(t *testing.T) {
 		t.Fatalf("message of a failed batch: %v", err)
 	}
 }
+
+func TestGetConversationsBatch(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "cd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 600 { // more than one chunk of the IN list
+		c := civicdesk.Conversation{ID: fmt.Sprintf("cv_%03d", i), ContactID: fmt.Sprintf("ct_%03d", i), Channel: civicdesk.ChannelWebchat,
+			State: civicdesk.StateBot, Priority: 10, CreatedAt: at, UpdatedAt: at}
+		if _, _, err := s.OpenConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	got, err := s.GetConversations(ctx, append(ids, "cv_missing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 600 {
+		t.Fatalf("got %d conversations, want 600", len(got))
+	}
+	for _, id := range ids {
+		want, err := s.GetConversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got[id]) != fmt.Sprint(want) {
+			t.Fatalf("%s = %+v, want %+v", id, got[id], want)
+		}
+	}
+	if got, err := s.GetConversations(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no ids = %v, %v", got, err)
+	}
+}

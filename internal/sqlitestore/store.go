@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/metrics"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -220,6 +221,7 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 // OpenConversation returns the open conversation of the candidate's contact
 // and channel, creating the candidate when there is none.
 func (s *Store) OpenConversation(ctx context.Context, cand civicdesk.Conversation) (civicdesk.Conversation, bool, error) {
+	defer observe("open_conversation", time.Now())
 	// Most calls find the conversation open: read it without taking the
 	// write lock. Only a contact without one takes the transaction below,
 	// which checks again.
@@ -292,6 +294,7 @@ func getConversation(ctx context.Context, q querier, id string) (civicdesk.Conve
 
 // GetConversation returns a conversation by id.
 func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error) {
+	defer observe("get_conversation", time.Now())
 	var doc string
 	var c civicdesk.Conversation
 	if err := s.stmtGetConversation.QueryRowContext(ctx, id).Scan(&doc); err != nil {
@@ -303,8 +306,47 @@ func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conve
 	return c, nil
 }
 
+// GetConversations returns the conversations with the given ids that exist,
+// by id, in one query: the recorder's batch read.
+func (s *Store) GetConversations(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
+	defer observe("get_conversations", time.Now())
+	out := make(map[string]civicdesk.Conversation, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT doc FROM conversations WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+		if err != nil {
+			return nil, mapErr(err, "get conversations")
+		}
+		for rows.Next() {
+			var doc []byte
+			if err := rows.Scan(&doc); err != nil {
+				rows.Close()
+				return nil, mapErr(err, "get conversations")
+			}
+			var c civicdesk.Conversation
+			if err := json.Unmarshal(doc, &c); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlitestore: decode conversation: %w", err)
+			}
+			out[c.ID] = c
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, mapErr(err, "get conversations")
+		}
+	}
+	return out, nil
+}
+
 // PutConversation replaces a conversation; closing it frees its open slot.
 func (s *Store) PutConversation(ctx context.Context, c civicdesk.Conversation) error {
+	defer observe("put_conversation", time.Now())
 	doc, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("sqlitestore: encode conversation: %w", err)
@@ -385,6 +427,7 @@ func (s *Store) ListConversations(ctx context.Context, f civicdesk.ConversationF
 
 // InsertMessage stores m unless its id is already stored.
 func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, error) {
+	defer observe("insert_message", time.Now())
 	doc, err := json.Marshal(m)
 	if err != nil {
 		return false, fmt.Errorf("sqlitestore: encode message: %w", err)
@@ -401,6 +444,7 @@ func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, e
 // all in one transaction: the recorder's batch write. inserted[i] says
 // whether ms[i] was new. Either every message is stored or, on error, none.
 func (s *Store) InsertMessages(ctx context.Context, ms []civicdesk.Message) (inserted []bool, err error) {
+	defer observe("insert_messages", time.Now())
 	inserted = make([]bool, len(ms))
 	if len(ms) == 0 {
 		return inserted, nil
@@ -448,6 +492,7 @@ func (s *Store) GetMessage(ctx context.Context, id string) (civicdesk.Message, e
 
 // ListMessages returns a conversation's messages after afterSeq in order.
 func (s *Store) ListMessages(ctx context.Context, convID string, afterSeq uint64, limit int) ([]civicdesk.Message, error) {
+	defer observe("list_messages", time.Now())
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
@@ -662,4 +707,9 @@ func prefixEnd(p string) string {
 func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE kind=? AND key=?`, kind, key)
 	return mapErr(err, "delete record")
+}
+
+// observe records how long a store operation took.
+func observe(op string, start time.Time) {
+	metrics.StoreOps.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
