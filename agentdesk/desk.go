@@ -132,7 +132,7 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 
 // Run subscribes the desk's fan-out until ctx is done.
 func (d *Desk) Run(ctx context.Context) error {
-	for _, subj := range []string{civicdesk.SubjectsConv, "cd.typing.>", "cd.note.>"} {
+	for _, subj := range []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent, "cd.typing.>", "cd.note.>"} {
 		unsub, err := d.bus.Subscribe(subj, d.hub.dispatch)
 		if err != nil {
 			return err

@@ -59,6 +59,9 @@ func (h *hub) closeAll() {
 // assigned (or just taken from) it, queue events of its departments, the
 // citizen's typing in its conversations; supervisors see every event.
 func wants(a civicdesk.Agent, ev *civicdesk.Event) bool {
+	if ev.Type == "agent.status" {
+		return ev.AgentID == a.ID || isSupervisor(a) // including why routing set it away
+	}
 	cv := ev.Conversation
 	if cv == nil {
 		return false
@@ -69,10 +72,21 @@ func wants(a civicdesk.Agent, ev *civicdesk.Event) bool {
 	if isSupervisor(a) {
 		return true
 	}
-	if cv.AssignedAgentID == a.ID || ev.PreviousAgentID == a.ID {
+	if cv.AssignedAgentID == a.ID || ev.PreviousAgentID == a.ID || ev.AgentID == a.ID || cv.OfferedAgentID == a.ID {
 		return true
 	}
-	return strings.HasPrefix(ev.Type, "conversation.") && cv.DepartmentID != "" && a.InDepartment(cv.DepartmentID)
+	if !strings.HasPrefix(ev.Type, "conversation.") {
+		return false
+	}
+	if cv.DepartmentID != "" && a.InDepartment(cv.DepartmentID) {
+		return true
+	}
+	for _, d := range cv.WidenedTo {
+		if a.InDepartment(d) {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *hub) dispatch(subject string, data []byte) {

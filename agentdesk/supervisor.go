@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/httpx"
+	"github.com/civicdesk/civicdesk/internal/metrics"
 	"github.com/labstack/echo/v4"
 )
 
@@ -147,6 +148,9 @@ func (d *Desk) queues(c echo.Context) error {
 		if q := byDept[id]; q != nil && n > 0 {
 			q.ServiceLevel = float64(inTarget[id]) / float64(n)
 		}
+	}
+	for _, q := range out {
+		metrics.LongestWait.WithLabelValues(q.DepartmentID).Set(float64(q.LongestWaitSeconds))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"queues": out})
 }

@@ -143,8 +143,10 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 			greeted = true // the first bot message carries the greeting
 		}
 	}
-	if handedOff && conv.State == civicdesk.StateBot {
-		return nil // a redelivery after the hand-off was announced
+	if handedOff && conv.State == civicdesk.StateBot && conv.Triage != nil {
+		// A redelivery after the hand-off message: make sure routing was
+		// asked (the dedupe id makes a second ask harmless).
+		return b.publishHandoff(ctx, conv)
 	}
 	if !greeted && len(citizen) == 1 {
 		// The first citizen message of a conversation: tell integrations.
@@ -279,6 +281,11 @@ func (b *Bot) handoff(ctx context.Context, conv civicdesk.Conversation, m *civic
 		return err
 	}
 	conv.Triage, conv.DepartmentID, conv.Priority = &t, t.Department, t.Urgency.Priority()
+	return b.publishHandoff(ctx, conv)
+}
+
+// publishHandoff asks routing to queue conv, once (its dedupe id).
+func (b *Bot) publishHandoff(ctx context.Context, conv civicdesk.Conversation) error {
 	data, err := json.Marshal(civicdesk.Event{Type: "conversation.handoff", Conversation: &conv, At: civicdesk.Now()})
 	if err != nil {
 		return fmt.Errorf("bot: encode handoff: %w", err)

@@ -411,5 +411,3 @@ func chIndex(ch civicdesk.Channel) int {
 	}
 	return -1
 }
-
-var channelsByIndex = [numChannels]civicdesk.Channel{civicdesk.ChannelWebchat, civicdesk.ChannelSMS, civicdesk.ChannelEmail}

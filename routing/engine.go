@@ -26,8 +26,7 @@ import (
 // filling a freed caseworker reads the heads of the conversation indexes
 // it serves. Both are O(log n); nothing scans all agents or all waiting.
 type Engine struct {
-	s   *settings
-	rng uint64
+	s *settings
 
 	depts  map[string]*deptRT
 	hourly []*deptRT // departments with opening hours, by id
@@ -44,6 +43,7 @@ type Engine struct {
 
 	out     []Decision
 	pending []*convRT // became routable together: routed most urgent first
+	waits   []Wait
 	dirty   map[*deptRT]bool
 	fresh   []*convRT
 }
@@ -108,13 +108,40 @@ type convRT struct {
 	inOrder     bool
 	routableAt  int64
 	nextStep    int
-	excluded    []exclusion
-	preferred   *agentRT // sticky hold
-	escT, offT  *timer
-	stickyT     *timer
-	exclT       *timer
+	r           *convRare // rarely needed, allocated on demand
+	poolsArr    [2]*index[*convRT]
+	escT        timer // timers live in their owner: fewer objects
 	lastPos     int32
 	lastETA     int32
+}
+
+// convRare holds what few conversations need: offers, exclusions, sticky
+// holds. Kept apart so that a waiting conversation stays small.
+type convRare struct {
+	offT, stickyT, exclT timer
+	excluded             []exclusion
+	preferred            *agentRT // sticky hold
+}
+
+func (c *convRT) rare() *convRare {
+	if c.r == nil {
+		c.r = &convRare{}
+	}
+	return c.r
+}
+
+func (c *convRT) excl() []exclusion {
+	if c.r == nil {
+		return nil
+	}
+	return c.r.excluded
+}
+
+func (c *convRT) pref() *agentRT {
+	if c.r == nil {
+		return nil
+	}
+	return c.r.preferred
 }
 
 type amember struct {
@@ -140,7 +167,7 @@ type agentRT struct {
 	missed       int
 	members      []amember
 	slotsIn      []*deptRT // departments whose slots count it
-	grace        *timer
+	grace        timer
 }
 
 type timerKind uint8
@@ -158,6 +185,7 @@ type timer struct {
 	k    okey
 	c    *convRT
 	a    *agentRT
+	on   bool
 }
 
 // ConvInfo is what the engine needs to know of a conversation.
@@ -196,7 +224,8 @@ const (
 	// KindQueue: the conversation is (again) waiting in DepartmentID's
 	// queue since QueuedAt; PreviousAgentID held it before. Store it queued.
 	KindQueue DecisionKind = "queue"
-	// KindWait: its Position or EstimatedWait changed: tell the citizen.
+	// KindWait: queue positions or estimates changed (Waits): tell the
+	// citizens.
 	KindWait DecisionKind = "wait"
 	// KindAssign: AgentID has it now; PreviousAgentID had it.
 	KindAssign DecisionKind = "assign"
@@ -223,8 +252,6 @@ type Decision struct {
 	PreviousAgentID string
 	DepartmentID    string
 	QueuedAt        time.Time
-	Position        int
-	EstimatedWait   time.Duration
 	OfferExpires    time.Time
 	OpensAt         time.Time
 	WidenedTo       []string
@@ -234,6 +261,16 @@ type Decision struct {
 	Forced bool
 	Reason string
 	Record *civicdesk.RoutingDecision
+	// Waits of a KindWait decision, in department and position order.
+	Waits []Wait
+}
+
+// Wait announces a waiting conversation's place in its queue and the
+// estimated wait (0 when unknown).
+type Wait struct {
+	ConvID        string
+	Position      int
+	EstimatedWait time.Duration
 }
 
 // NewEngine returns an engine with the configuration cfg.
@@ -242,10 +279,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{s: s, rng: 0x9E3779B97F4A7C15,
+	e := &Engine{s: s,
 		depts: map[string]*deptRT{}, agents: map[string]*agentRT{}, convs: map[string]*convRT{},
 		queues: map[qkey]*index[*convRT]{}, avail: map[qkey]*index[*agentRT]{}, dirty: map[*deptRT]bool{}}
-	e.timers = newIndex[*timer](&e.rng)
+	e.timers = newIndex[*timer]()
 	return e, nil
 }
 
@@ -263,6 +300,7 @@ func (e *Engine) begin() {
 			break
 		}
 		e.timers.Delete(k)
+		t.on = false
 		e.now = max(k.a, e.last)
 		e.fire(t)
 		e.routePending()
@@ -287,7 +325,12 @@ func (e *Engine) take() []Decision {
 	return out
 }
 
-func (e *Engine) emit(d Decision) { e.out = append(e.out, d) }
+func (e *Engine) emit(d Decision) {
+	if e.out == nil {
+		e.out = make([]Decision, 0, 4)
+	}
+	e.out = append(e.out, d)
+}
 
 // QueueLen is the number of conversations queued in a department.
 func (e *Engine) QueueLen(dept string) int {
@@ -314,7 +357,7 @@ func (e *Engine) dept(id string) *deptRT {
 	if d, ok := e.depts[id]; ok {
 		return d
 	}
-	d := &deptRT{id: id, conf: e.s.dept(id), order: newIndex[*convRT](&e.rng), members: map[string]*agentRT{},
+	d := &deptRT{id: id, conf: e.s.dept(id), order: newIndex[*convRT](), members: map[string]*agentRT{},
 		aht: float64(e.s.AverageHandleTime.Milliseconds()), open: true}
 	if d.conf.hours != nil {
 		d.open = d.conf.hours.open(fromMS(e.now))
@@ -327,28 +370,31 @@ func (e *Engine) dept(id string) *deptRT {
 
 // ---------------------------------------------------------------- timers
 
-func (e *Engine) schedule(kind timerKind, due int64, c *convRT, a *agentRT) *timer {
+func (e *Engine) schedule(t *timer, kind timerKind, due int64, c *convRT, a *agentRT) {
+	e.cancel(t)
 	e.tseq++
-	t := &timer{kind: kind, k: okey{due, e.tseq, 0}, c: c, a: a}
+	*t = timer{kind: kind, k: okey{due, e.tseq, 0}, c: c, a: a, on: true}
 	e.timers.Insert(t.k, t)
-	return t
 }
 
-func (e *Engine) cancel(t **timer) {
-	if *t != nil {
-		e.timers.Delete((*t).k)
-		*t = nil
+func (e *Engine) cancel(t *timer) {
+	if t.on {
+		e.timers.Delete(t.k)
+		t.on = false
 	}
 }
 
 // ---------------------------------------------------------------- agents
 
 func (e *Engine) routable(a *agentRT) bool {
-	if a.status != civicdesk.StatusAvailable || a.disabled {
+	if !present(a) {
 		return false
 	}
 	return e.s.RouteSupervisors || a.role == civicdesk.RoleCaseworker || a.role == ""
 }
+
+// present: available and enabled, so it keeps what it holds.
+func present(a *agentRT) bool { return a.status == civicdesk.StatusAvailable && !a.disabled }
 
 func (a *agentRT) speaks(lang string) bool {
 	if lang == "" {
@@ -408,7 +454,7 @@ func (e *Engine) reindex(a *agentRT) {
 				q := qkey{d.id, lang, ch}
 				idx := e.avail[q]
 				if idx == nil {
-					idx = newIndex[*agentRT](&e.rng)
+					idx = newIndex[*agentRT]()
 					e.avail[q] = idx
 				}
 				idx.Insert(k, a)
@@ -500,8 +546,10 @@ func (e *Engine) afterAgentChange(a *agentRT, was bool) {
 		a.missed = 0
 	}
 	e.reindex(a)
-	if now {
+	if present(a) {
 		e.cancel(&a.grace)
+	}
+	if now {
 		e.fillAgent(a)
 	} else {
 		e.leave(a)
@@ -522,10 +570,10 @@ func (e *Engine) leave(a *agentRT) {
 	held := a.sticky
 	a.sticky = nil
 	for _, c := range held {
-		e.releaseSticky(c, "the previous caseworker is no longer available")
+		e.releaseSticky(c) // the previous caseworker is no longer available
 	}
-	if a.grace != nil || len(a.convs) == 0 {
-		return
+	if a.grace.on || len(a.convs) == 0 || present(a) {
+		return // present but not routed to (a supervisor): keeps its own
 	}
 	grace := e.s.OfflineGrace
 	if a.status == civicdesk.StatusAway {
@@ -541,7 +589,7 @@ func (e *Engine) leave(a *agentRT) {
 		e.requeueAgent(a)
 		return
 	}
-	a.grace = e.schedule(tGrace, e.now+grace.Milliseconds(), nil, a)
+	e.schedule(&a.grace, tGrace, e.now+grace.Milliseconds(), nil, a)
 }
 
 func sortedConvs(m map[string]*convRT) []*convRT {
@@ -575,7 +623,7 @@ func (e *Engine) requeueAgent(a *agentRT) {
 		}
 		e.release(c)
 		c.state = cWaiting
-		e.enqueue(c, a, e.record("requeue", "presence grace", a.id, why, nil), false)
+		e.enqueue(c, a, e.record("requeue", "presence grace", a.id, why, nil), true)
 	}
 	e.pending = append(e.pending, held...)
 }
@@ -613,6 +661,7 @@ func (e *Engine) newConv(info ConvInfo) *convRT {
 		ch = 0
 	}
 	c := &convRT{id: info.ID, dept: e.dept(dept), lang: normLang(info.Language), ch: uint8(ch), priority: info.Priority}
+	c.pools = c.poolsArr[:0]
 	c.weight = e.s.weights[c.ch]
 	c.langDropped = info.Interpreter && c.lang != ""
 	for _, w := range info.WidenedTo {
@@ -657,7 +706,7 @@ func (e *Engine) addPools(c *convRT) {
 		q := qkey{t.id, c.langKey(), c.ch}
 		idx := e.queues[q]
 		if idx == nil {
-			idx = newIndex[*convRT](&e.rng)
+			idx = newIndex[*convRT]()
 			e.queues[q] = idx
 		}
 		idx.Insert(c.key, c)
@@ -674,7 +723,11 @@ func (e *Engine) removePools(c *convRT) {
 
 // enqueue puts c (state waiting) in its department's queue, holding it if
 // the office is closed, and records why. prev held it before.
-func (e *Engine) enqueue(c *convRT, prev *agentRT, rec *civicdesk.RoutingDecision, restored bool) {
+//
+// keepClock: escalation counts from c.queuedAt, not from now: a restored
+// conversation, or one taken back from a caseworker who left, has waited
+// since it first queued and escalates accordingly.
+func (e *Engine) enqueue(c *convRT, prev *agentRT, rec *civicdesk.RoutingDecision, keepClock bool) {
 	d := c.dept
 	c.state, c.agent, c.hold = cWaiting, nil, holdNone
 	c.lastPos, c.lastETA = 0, 0
@@ -685,7 +738,7 @@ func (e *Engine) enqueue(c *convRT, prev *agentRT, rec *civicdesk.RoutingDecisio
 	e.dirty[d] = true
 	e.fresh = append(e.fresh, c)
 	c.routableAt = max(e.now, c.queuedAt)
-	if restored {
+	if keepClock {
 		c.routableAt = c.queuedAt
 	}
 	var opens time.Time
@@ -732,7 +785,7 @@ func (e *Engine) scheduleEscalation(c *convRT) {
 	if c.nextStep >= len(steps) || c.routableAt == math.MaxInt64 {
 		return
 	}
-	c.escT = e.schedule(tEscalate, c.routableAt+steps[c.nextStep].After.Milliseconds(), c, nil)
+	e.schedule(&c.escT, tEscalate, c.routableAt+steps[c.nextStep].After.Milliseconds(), c, nil)
 }
 
 // unqueue takes c out of every queue structure (it is assigned or gone).
@@ -743,15 +796,17 @@ func (e *Engine) unqueue(c *convRT) {
 		c.inOrder = false
 		e.dirty[c.dept] = true
 	}
-	if c.hold == holdSticky && c.preferred != nil {
-		p := c.preferred
+	if p := c.pref(); c.hold == holdSticky && p != nil {
 		p.sticky = slices.DeleteFunc(p.sticky, func(x *convRT) bool { return x == c })
 	}
-	c.hold, c.preferred = holdNone, nil
+	c.hold = holdNone
 	e.cancel(&c.escT)
-	e.cancel(&c.stickyT)
-	e.cancel(&c.exclT)
-	c.excluded = nil
+	if r := c.r; r != nil {
+		r.preferred = nil
+		e.cancel(&r.stickyT)
+		e.cancel(&r.exclT)
+		r.excluded = nil
+	}
 }
 
 // release frees the capacity c holds with its agent.
@@ -760,7 +815,9 @@ func (e *Engine) release(c *convRT) *agentRT {
 	if a == nil {
 		return nil
 	}
-	e.cancel(&c.offT)
+	if c.r != nil {
+		e.cancel(&c.r.offT)
+	}
 	delete(a.convs, c.id)
 	a.load -= c.weight
 	if a.load <= 0 {
@@ -776,7 +833,7 @@ func (e *Engine) release(c *convRT) *agentRT {
 }
 
 func (e *Engine) excludedAgent(c *convRT, a *agentRT) bool {
-	for _, x := range c.excluded {
+	for _, x := range c.excl() {
 		if x.agent == a && x.until > e.now {
 			return true
 		}
@@ -786,24 +843,25 @@ func (e *Engine) excludedAgent(c *convRT, a *agentRT) bool {
 
 func (e *Engine) exclude(c *convRT, a *agentRT) {
 	until := e.now + e.s.ExcludeFor.Milliseconds()
-	c.excluded = slices.DeleteFunc(c.excluded, func(x exclusion) bool { return x.agent == a || x.until <= e.now })
-	c.excluded = append(c.excluded, exclusion{a, until})
-	if c.exclT == nil {
-		c.exclT = e.schedule(tExclusion, until, c, nil)
+	r := c.rare()
+	r.excluded = slices.DeleteFunc(r.excluded, func(x exclusion) bool { return x.agent == a || x.until <= e.now })
+	r.excluded = append(r.excluded, exclusion{a, until})
+	if !r.exclT.on {
+		e.schedule(&r.exclT, tExclusion, until, c, nil)
 	}
 }
 
 // ---------------------------------------------------------------- choosing
 
 // bestAgent is the first caseworker of t, by t's strategy, who may take c.
-func (e *Engine) bestAgent(c *convRT, t *deptRT) *agentRT {
-	idx := e.avail[qkey{t.id, c.langKey(), c.ch}]
+func (e *Engine) bestAgent(c *convRT, t *deptRT, lang string) *agentRT {
+	idx := e.avail[qkey{t.id, lang, c.ch}]
 	if idx == nil {
 		return nil
 	}
 	var best *agentRT
 	idx.Ascend(func(_ okey, a *agentRT) bool {
-		if len(c.excluded) > 0 && e.excludedAgent(c, a) {
+		if c.r != nil && len(c.r.excluded) > 0 && e.excludedAgent(c, a) {
 			return true
 		}
 		best = a
@@ -818,17 +876,29 @@ func (e *Engine) routeConv(c *convRT) {
 	if c.state != cWaiting || c.hold != holdNone || e.convs[c.id] != c {
 		return
 	}
-	for _, t := range c.targets() {
-		if t.conf.Strategy == Manual {
-			continue
-		}
-		if a := e.bestAgent(c, t); a != nil {
-			rule := "strategy " + string(t.conf.Strategy)
-			if t != c.dept {
-				rule += " in " + t.id + " (escalation)"
+	// Without a language requirement any caseworker may take it, but one
+	// who speaks the citizen's language still comes first.
+	langs := []string{c.langKey()}
+	if c.langDropped && c.lang != "" {
+		langs = []string{c.lang, ""}
+	}
+	for _, lang := range langs {
+		for _, t := range c.targets() {
+			if t.conf.Strategy == Manual {
+				continue
 			}
-			e.decide(c, a, t, rule, e.winWhy(a, t))
-			return
+			if a := e.bestAgent(c, t, lang); a != nil {
+				rule := "strategy " + string(t.conf.Strategy)
+				if t != c.dept {
+					rule += " in " + t.id + " (escalation)"
+				}
+				why := e.winWhy(a, t)
+				if c.langDropped && a.speaks(c.lang) {
+					why += "; speaks " + c.lang
+				}
+				e.decide(c, a, t, rule, why)
+				return
+			}
 		}
 	}
 }
@@ -864,7 +934,7 @@ func (e *Engine) fillAgent(a *agentRT) {
 						if best != nil && !k.less(best.key) {
 							return false
 						}
-						if len(c.excluded) > 0 && e.excludedAgent(c, a) {
+						if c.r != nil && len(c.r.excluded) > 0 && e.excludedAgent(c, a) {
 							return true
 						}
 						best, bestDept = c, d
@@ -914,15 +984,15 @@ func (e *Engine) decide(c *convRT, a *agentRT, t *deptRT, rule, why string) {
 
 func (e *Engine) offer(c *convRT, a *agentRT, t *deptRT, rule, why string, cands []civicdesk.RoutingCandidate) {
 	e.removePools(c)
-	e.cancel(&c.stickyT)
-	if c.hold == holdSticky && c.preferred != nil {
-		p := c.preferred
+	r := c.rare()
+	e.cancel(&r.stickyT)
+	if p := r.preferred; c.hold == holdSticky && p != nil {
 		p.sticky = slices.DeleteFunc(p.sticky, func(x *convRT) bool { return x == c })
 	}
-	c.hold, c.preferred = holdNone, nil
+	c.hold, r.preferred = holdNone, nil
 	c.state, c.agent = cOffered, a
 	c.offerExp = e.now + t.conf.OfferTimeout.Milliseconds()
-	c.offT = e.schedule(tOffer, c.offerExp, c, nil)
+	e.schedule(&r.offT, tOffer, c.offerExp, c, nil)
 	a.convs[c.id] = c
 	a.load += c.weight
 	a.lastAssigned = e.now
@@ -1075,23 +1145,24 @@ func (e *Engine) sticky(c *convRT, id string) bool {
 	}
 	if e.routable(a) && a.inDept(c.dept) && a.speaks(c.langKey()) && a.load+c.weight > a.capacity && e.s.StickyWait > 0 {
 		e.removePools(c)
-		c.hold, c.preferred = holdSticky, a
+		c.hold, c.rare().preferred = holdSticky, a
 		a.sticky = append(a.sticky, c)
-		c.stickyT = e.schedule(tSticky, e.now+e.s.StickyWait.Milliseconds(), c, nil)
+		e.schedule(&c.r.stickyT, tSticky, e.now+e.s.StickyWait.Milliseconds(), c, nil)
 		return true
 	}
 	return false
 }
 
-func (e *Engine) releaseSticky(c *convRT, why string) {
+func (e *Engine) releaseSticky(c *convRT) {
 	if c.hold != holdSticky {
 		return
 	}
-	if p := c.preferred; p != nil {
+	r := c.rare()
+	if p := r.preferred; p != nil {
 		p.sticky = slices.DeleteFunc(p.sticky, func(x *convRT) bool { return x == c })
 	}
-	c.hold, c.preferred = holdNone, nil
-	e.cancel(&c.stickyT)
+	c.hold, r.preferred = holdNone, nil
+	e.cancel(&r.stickyT)
 	e.addPools(c)
 	e.pending = append(e.pending, c)
 }
@@ -1133,7 +1204,7 @@ func (e *Engine) Restore(info ConvInfo, st RestoreState) []Decision {
 		if a != nil && e.routable(a) && exp > e.now && a.load+c.weight <= a.capacity {
 			e.removePools(c)
 			c.state, c.agent, c.offerExp = cOffered, a, exp
-			c.offT = e.schedule(tOffer, exp, c, nil)
+			e.schedule(&c.rare().offT, tOffer, exp, c, nil)
 			a.convs[c.id] = c
 			a.load += c.weight
 			e.reindex(a)
@@ -1238,7 +1309,7 @@ func (e *Engine) Accept(info ConvInfo, agent AgentInfo) []Decision {
 	e.begin()
 	c := e.convs[info.ID]
 	if a := e.agents[agent.ID]; c != nil && a != nil && c.state == cOffered && c.agent == a {
-		e.cancel(&c.offT)
+		e.cancel(&c.rare().offT)
 		e.unqueue(c)
 		c.state, c.assignedAt = cAssigned, e.now
 		a.missed = 0
@@ -1325,7 +1396,6 @@ func (e *Engine) fire(t *timer) {
 	c, a := t.c, t.a
 	switch t.kind {
 	case tOffer:
-		c.offT = nil
 		if c.state != cOffered || c.agent == nil {
 			return
 		}
@@ -1345,25 +1415,22 @@ func (e *Engine) fire(t *timer) {
 			e.fillAgent(a)
 		}
 	case tEscalate:
-		c.escT = nil
 		e.escalate(c)
 	case tSticky:
-		c.stickyT = nil
-		e.releaseSticky(c, "waited long enough for the previous caseworker")
+		e.releaseSticky(c) // waited long enough for the previous caseworker
 	case tExclusion:
-		c.exclT = nil
-		c.excluded = slices.DeleteFunc(c.excluded, func(x exclusion) bool { return x.until <= e.now })
-		if len(c.excluded) > 0 {
-			next := c.excluded[0].until
-			for _, x := range c.excluded {
+		r := c.rare()
+		r.excluded = slices.DeleteFunc(r.excluded, func(x exclusion) bool { return x.until <= e.now })
+		if len(r.excluded) > 0 {
+			next := r.excluded[0].until
+			for _, x := range r.excluded {
 				next = min(next, x.until)
 			}
-			c.exclT = e.schedule(tExclusion, next, c, nil)
+			e.schedule(&r.exclT, tExclusion, next, c, nil)
 		}
 		e.routeConv(c)
 	case tGrace:
-		a.grace = nil
-		if !e.routable(a) {
+		if !present(a) {
 			e.requeueAgent(a)
 		}
 	}
@@ -1468,6 +1535,10 @@ func (e *Engine) flush() {
 	}
 	clear(e.dirty)
 	e.fresh = e.fresh[:0]
+	if len(e.waits) > 0 {
+		e.emit(Decision{Kind: KindWait, Waits: slices.Clone(e.waits)})
+		e.waits = e.waits[:0] // a scratch buffer: the decision has its own copy
+	}
 }
 
 func (e *Engine) notify(c *convRT, pos int) {
@@ -1476,7 +1547,7 @@ func (e *Engine) notify(c *convRT, pos int) {
 		return
 	}
 	c.lastPos, c.lastETA = int32(pos), int32(eta)
-	e.emit(Decision{Kind: KindWait, ConvID: c.id, DepartmentID: c.dept.id, Position: pos, EstimatedWait: time.Duration(eta) * time.Second})
+	e.waits = append(e.waits, Wait{ConvID: c.id, Position: pos, EstimatedWait: time.Duration(eta) * time.Second})
 }
 
 // eta estimates the wait of the conversation at position pos, in seconds

@@ -12,13 +12,12 @@ import (
 
 type fakeClock struct{ t time.Time }
 
-func (c *fakeClock) now() time.Time         { return c.t }
-func (c *fakeClock) add(d time.Duration)    { c.t = c.t.Add(d) }
-func (c *fakeClock) set(t time.Time)        { c.t = t }
-func newClock(t time.Time) *fakeClock       { return &fakeClock{t: t.UTC()} }
-func at(s string) time.Time                 { t, _ := time.Parse(time.RFC3339, s); return t }
-func kinds(ds []Decision) (out []string)    { return kindsOf(ds, false) }
-func allKinds(ds []Decision) (out []string) { return kindsOf(ds, true) }
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) set(t time.Time)     { c.t = t }
+func newClock(t time.Time) *fakeClock    { return &fakeClock{t: t.UTC()} }
+func at(s string) time.Time              { t, _ := time.Parse(time.RFC3339, s); return t }
+func kinds(ds []Decision) (out []string) { return kindsOf(ds, false) }
 
 func kindsOf(ds []Decision, wait bool) (out []string) {
 	for _, d := range ds {
@@ -38,6 +37,17 @@ func find(ds []Decision, kind DecisionKind, conv string) *Decision {
 	for i := range ds {
 		if ds[i].Kind == kind && (conv == "" || ds[i].ConvID == conv) {
 			return &ds[i]
+		}
+	}
+	return nil
+}
+
+func waitOf(ds []Decision, conv string) *Wait {
+	for _, d := range ds {
+		for i := range d.Waits {
+			if d.Waits[i].ConvID == conv {
+				return &d.Waits[i]
+			}
 		}
 	}
 	return nil
@@ -105,7 +115,7 @@ func TestCapacityWeightsPerChannel(t *testing.T) {
 	c.Channel = civicdesk.ChannelEmail
 	ds := e.Enqueue(c)
 	wantKinds(t, ds, "queue:e4")
-	if w := find(ds, KindWait, "e4"); w == nil || w.Position != 1 {
+	if w := waitOf(ds, "e4"); w == nil || w.Position != 1 {
 		t.Fatalf("wait = %+v", w)
 	}
 	chat := conv("w1", "benefits")
@@ -235,7 +245,7 @@ func TestBusinessHoursHoldAndOpen(t *testing.T) {
 	if want := at("2026-03-04T14:00:00Z"); !ah.OpensAt.Equal(want) {
 		t.Fatalf("opens at %v, want %v", ah.OpensAt, want)
 	}
-	if w := find(ds, KindWait, "c1"); w == nil || w.EstimatedWait < 38*time.Hour {
+	if w := waitOf(ds, "c1"); w == nil || w.EstimatedWait < 38*time.Hour {
 		t.Fatalf("wait = %+v", w)
 	}
 	if q := find(ds, KindQueue, "c1"); !strings.Contains(q.Record.Why, "office is closed") {
@@ -334,7 +344,7 @@ func TestStrategies(t *testing.T) {
 }
 
 func TestTransferAndForce(t *testing.T) {
-	e, _ := newTestEngine(t, Config{})
+	e, clk := newTestEngine(t, Config{})
 	e.UpdateAgent(caseworker("a1", "benefits,taxes"))
 	e.UpdateAgent(caseworker("a2", "taxes"))
 	e.Enqueue(conv("c1", "benefits"))
@@ -349,8 +359,10 @@ func TestTransferAndForce(t *testing.T) {
 	if a := find(ds, KindAssign, ""); !a.Forced || a.PreviousAgentID != "a2" || !strings.Contains(a.Record.Why, "not a caseworker") {
 		t.Fatalf("forced = %+v %+v", a, a.Record)
 	}
-	// Supervisors are not routed to automatically.
+	// Supervisors are not routed to automatically, but keep what they take.
 	wantKinds(t, e.Enqueue(conv("c2", "benefits")), "queue:c2", "assign:c2>a1")
+	clk.add(time.Minute)
+	wantKinds(t, e.Tick())
 }
 
 func TestRestoreThenStart(t *testing.T) {
@@ -383,7 +395,7 @@ func TestPositionsAndEstimates(t *testing.T) {
 	e.Enqueue(conv("busy", "benefits"))
 	for i := range 3 {
 		ds := e.Enqueue(conv(fmt.Sprint("w", i), "benefits"))
-		w := find(ds, KindWait, fmt.Sprint("w", i))
+		w := waitOf(ds, fmt.Sprint("w", i))
 		if w == nil || w.Position != i+1 || w.EstimatedWait != time.Duration(i+1)*4*time.Minute {
 			t.Fatalf("wait %d = %+v", i, w)
 		}
@@ -391,8 +403,8 @@ func TestPositionsAndEstimates(t *testing.T) {
 	ds := e.Close("busy")
 	var pos []string
 	for _, d := range ds {
-		if d.Kind == KindWait {
-			pos = append(pos, fmt.Sprintf("%s@%d", d.ConvID, d.Position))
+		for _, w := range d.Waits {
+			pos = append(pos, fmt.Sprintf("%s@%d", w.ConvID, w.Position))
 		}
 	}
 	if want := []string{"w1@1", "w2@2"}; !slices.Equal(pos, want) {
@@ -402,7 +414,7 @@ func TestPositionsAndEstimates(t *testing.T) {
 	off := caseworker("a1", "benefits")
 	off.Status = civicdesk.StatusAway
 	ds = e.UpdateAgent(off)
-	if w := find(ds, KindWait, "w1"); w == nil || w.EstimatedWait != 0 {
+	if w := waitOf(ds, "w1"); w == nil || w.EstimatedWait != 0 {
 		t.Fatalf("estimate without agents = %+v", w)
 	}
 }
@@ -451,4 +463,100 @@ func TestConfigValidation(t *testing.T) {
 	if err != nil || sl["taxes"].Target != 2*time.Minute || sl["taxes"].Goal != 0.8 || sl[""].Target != time.Minute {
 		t.Fatalf("service levels = %+v, %v", sl, err)
 	}
+}
+
+// TestDemoDoneWhen plays the acceptance scenario on the engine: the
+// demo's six caseworkers, thirty citizens asking about different things in
+// different languages on different channels. Each reaches an eligible
+// caseworker once, capacities hold, and when a caseworker goes offline its
+// conversations are picked up by others within 30 s.
+func TestDemoDoneWhen(t *testing.T) {
+	e, clk := newTestEngine(t, DemoConfig())
+	all := "benefits,taxes,vehicles,permits,housing,utilities,general"
+	agents := []AgentInfo{
+		caseworker("agent1", all, "en", "es"),
+		caseworker("agent2", "benefits,housing", "en", "vi"),
+		caseworker("agent3", "taxes,general", "en", "zh"),
+		caseworker("agent4", "vehicles,permits", "en", "fr"),
+		caseworker("agent5", "utilities,housing", "en", "ar"),
+		caseworker("agent6", "benefits,general,utilities", "en", "es", "tl", "ht"),
+	}
+	for _, a := range agents {
+		e.UpdateAgent(a)
+	}
+	depts := strings.Split(all, ",")
+	langs := []string{"en", "en", "en", "es", "vi", "zh", "fr", "ar", "tl", "ht"}
+	chans := []civicdesk.Channel{"webchat", "webchat", "sms", "email"}
+	holder := map[string]string{}
+	track := func(ds []Decision) {
+		for _, d := range ds {
+			switch d.Kind {
+			case KindAssign:
+				if holder[d.ConvID] != "" && !d.Forced {
+					t.Fatalf("%s assigned twice", d.ConvID)
+				}
+				holder[d.ConvID] = d.AgentID
+			case KindQueue:
+				delete(holder, d.ConvID)
+			}
+		}
+	}
+	for i := range 30 {
+		c := ConvInfo{ID: fmt.Sprintf("c%02d", i), Department: depts[i%len(depts)], Language: langs[i%len(langs)],
+			Channel: chans[i%len(chans)], Priority: []int{10, 10, 50, 100}[i%4]}
+		track(e.Enqueue(c))
+		clk.add(2 * time.Second)
+	}
+	for range 5 * 60 {
+		clk.add(time.Second)
+		track(e.Tick())
+	}
+	if len(holder) != 30 {
+		t.Fatalf("%d of 30 assigned", len(holder))
+	}
+	for id, a := range holder {
+		c, ag := e.convs[id], e.agents[a]
+		if !ag.inDept(c.dept) && !slices.ContainsFunc(c.widened, ag.inDept) || !ag.speaks(c.langKey()) {
+			t.Errorf("%s (%s, %s) went to ineligible %s", id, c.dept.id, c.lang, a)
+		}
+	}
+	for _, a := range e.agents {
+		if a.load > a.capacity {
+			t.Errorf("%s over capacity", a.id)
+		}
+	}
+	var held []string
+	for id, a := range holder {
+		if a == "agent6" {
+			held = append(held, id)
+		}
+	}
+	off := agents[5]
+	off.Status = civicdesk.StatusOffline
+	track(e.UpdateAgent(off))
+	for range 30 {
+		clk.add(time.Second)
+		track(e.Tick())
+	}
+	picked := 0
+	for _, id := range held {
+		if a := holder[id]; a != "" && a != "agent6" {
+			picked++
+			continue
+		}
+		// Not picked up: only because every caseworker who may take it is full.
+		c := e.convs[id]
+		for _, ag := range e.agents {
+			if ag.id != "agent6" && (ag.inDept(c.dept) || slices.ContainsFunc(c.widened, ag.inDept)) && ag.speaks(c.langKey()) && ag.load+c.weight <= ag.capacity {
+				t.Errorf("%s (%s, %s) waits while %s has room", id, c.dept.id, c.lang, ag.id)
+			}
+		}
+		if c.state != cWaiting || !c.inOrder {
+			t.Errorf("%s neither picked up nor waiting", id)
+		}
+	}
+	if picked < len(held)-2 {
+		t.Errorf("only %d of %d picked up", picked, len(held))
+	}
+	t.Logf("agent6 held %d conversations; %d picked up within 30 s, the rest wait for a full department", len(held), picked)
 }

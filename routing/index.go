@@ -1,5 +1,7 @@
 package routing
 
+import "slices"
+
 // okey orders entries of an index: compared field by field.
 type okey struct{ a, b, c int64 }
 
@@ -13,173 +15,151 @@ func (x okey) less(y okey) bool {
 	return x.c < y.c
 }
 
-// index is an ordered set of (key, value) with order statistics: a treap
-// whose node priorities come from a seeded generator, so its shape, and
-// everything that depends on it, is deterministic. Insert, delete, min and
-// rank are O(log n); ascending iteration stops when asked.
-type index[V any] struct {
-	root *tnode[V]
-	rng  *uint64
-}
-
-type tnode[V any] struct {
-	k    okey
-	v    V
-	pri  uint32
-	size int32
-	l, r *tnode[V]
-}
-
-func newIndex[V any](rng *uint64) *index[V] { return &index[V]{rng: rng} }
-
-func (t *index[V]) next() uint32 {
-	// xorshift64*
-	x := *t.rng
-	x ^= x >> 12
-	x ^= x << 25
-	x ^= x >> 27
-	*t.rng = x
-	return uint32((x * 2685821657736338717) >> 32)
-}
-
-func size[V any](n *tnode[V]) int32 {
-	if n == nil {
-		return 0
+func (x okey) cmp(y okey) int {
+	switch {
+	case x.less(y):
+		return -1
+	case y.less(x):
+		return 1
 	}
-	return n.size
+	return 0
 }
 
-func (n *tnode[V]) fix() { n.size = 1 + size(n.l) + size(n.r) }
+// index is an ordered set of (key, value): a list of sorted chunks of at
+// most chunkMax entries. Insert, Delete and Min cost a binary search over
+// chunks plus a move within one chunk; Rank adds the sizes of the chunks
+// before. Entries live in a few large arrays rather than one heap object
+// each, which keeps the garbage collector's work (and so latency spikes)
+// small with hundreds of thousands of entries.
+type index[V any] struct {
+	chunks []*chunk[V]
+	firsts []okey // first key of each chunk, for the binary search
+	n      int
+}
+
+type entry[V any] struct {
+	k okey
+	v V
+}
+
+type chunk[V any] struct{ es []entry[V] }
+
+const (
+	chunkMax = 128
+	chunkMin = 16 // a smaller chunk merges with a neighbour when it fits
+)
+
+func newIndex[V any]() *index[V] { return &index[V]{} }
 
 // Len is the number of entries.
-func (t *index[V]) Len() int { return int(size(t.root)) }
+func (t *index[V]) Len() int { return t.n }
 
-// split divides n into keys < k and keys >= k.
-func split[V any](n *tnode[V], k okey) (*tnode[V], *tnode[V]) {
-	if n == nil {
-		return nil, nil
+// find returns the chunk that holds, or would hold, k.
+func (t *index[V]) find(k okey) int {
+	i, found := slices.BinarySearchFunc(t.firsts, k, okey.cmp)
+	if found || i == 0 {
+		return i
 	}
-	if n.k.less(k) {
-		l, r := split(n.r, k)
-		n.r = l
-		n.fix()
-		return n, r
-	}
-	l, r := split(n.l, k)
-	n.l = r
-	n.fix()
-	return l, n
-}
-
-func merge[V any](l, r *tnode[V]) *tnode[V] {
-	if l == nil {
-		return r
-	}
-	if r == nil {
-		return l
-	}
-	if l.pri > r.pri {
-		l.r = merge(l.r, r)
-		l.fix()
-		return l
-	}
-	r.l = merge(l, r.l)
-	r.fix()
-	return r
+	return i - 1
 }
 
 // Insert adds (k, v); keys are unique by construction of the callers.
 func (t *index[V]) Insert(k okey, v V) {
-	nn := &tnode[V]{k: k, v: v, pri: t.next(), size: 1}
-	t.root = insertNode(t.root, nn)
-}
-
-func insertNode[V any](n, nn *tnode[V]) *tnode[V] {
-	if n == nil {
-		return nn
+	t.n++
+	if len(t.chunks) == 0 {
+		c := &chunk[V]{es: make([]entry[V], 0, 4)}
+		c.es = append(c.es, entry[V]{k, v})
+		t.chunks, t.firsts = append(t.chunks, c), append(t.firsts, k)
+		return
 	}
-	if nn.pri > n.pri {
-		nn.l, nn.r = split(n, nn.k)
-		nn.fix()
-		return nn
+	ci := t.find(k)
+	c := t.chunks[ci]
+	if len(c.es) == chunkMax {
+		// Split the full chunk in two, then insert into the right half.
+		half := chunkMax / 2
+		nc := &chunk[V]{es: make([]entry[V], chunkMax-half, chunkMax)}
+		copy(nc.es, c.es[half:])
+		clear(c.es[half:])
+		c.es = c.es[:half]
+		t.chunks = slices.Insert(t.chunks, ci+1, nc)
+		t.firsts = slices.Insert(t.firsts, ci+1, nc.es[0].k)
+		if !k.less(nc.es[0].k) {
+			ci, c = ci+1, nc
+		}
 	}
-	if nn.k.less(n.k) {
-		n.l = insertNode(n.l, nn)
-	} else {
-		n.r = insertNode(n.r, nn)
+	j, _ := slices.BinarySearchFunc(c.es, k, func(e entry[V], k okey) int { return e.k.cmp(k) })
+	if len(c.es) == cap(c.es) {
+		grown := make([]entry[V], len(c.es), min(max(2*cap(c.es), 8), chunkMax))
+		copy(grown, c.es)
+		c.es = grown
 	}
-	n.fix()
-	return n
+	c.es = slices.Insert(c.es, j, entry[V]{k, v})
+	t.firsts[ci] = c.es[0].k
 }
 
 // Delete removes the entry with key k and reports whether there was one.
 func (t *index[V]) Delete(k okey) bool {
-	var found bool
-	t.root = deleteNode(t.root, k, &found)
-	return found
-}
-
-func deleteNode[V any](n *tnode[V], k okey, found *bool) *tnode[V] {
-	if n == nil {
-		return nil
+	if len(t.chunks) == 0 {
+		return false
 	}
+	ci := t.find(k)
+	c := t.chunks[ci]
+	j, found := slices.BinarySearchFunc(c.es, k, func(e entry[V], k okey) int { return e.k.cmp(k) })
+	if !found {
+		return false
+	}
+	t.n--
+	c.es = slices.Delete(c.es, j, j+1)
 	switch {
-	case k.less(n.k):
-		n.l = deleteNode(n.l, k, found)
-	case n.k.less(k):
-		n.r = deleteNode(n.r, k, found)
+	case len(c.es) == 0 && len(t.chunks) == 1:
+		// Keep the last chunk: an index that empties and refills (an
+		// agent's room coming and going) then allocates nothing.
+	case len(c.es) == 0:
+		t.chunks = slices.Delete(t.chunks, ci, ci+1)
+		t.firsts = slices.Delete(t.firsts, ci, ci+1)
+	case len(c.es) < chunkMin && ci+1 < len(t.chunks) && len(c.es)+len(t.chunks[ci+1].es) <= chunkMax:
+		c.es = append(c.es, t.chunks[ci+1].es...)
+		t.chunks = slices.Delete(t.chunks, ci+1, ci+2)
+		t.firsts = slices.Delete(t.firsts, ci+1, ci+2)
+		t.firsts[ci] = c.es[0].k
 	default:
-		*found = true
-		return merge(n.l, n.r)
+		t.firsts[ci] = c.es[0].k
 	}
-	if *found {
-		n.fix()
-	}
-	return n
+	return true
 }
 
 // Min returns the smallest entry.
 func (t *index[V]) Min() (okey, V, bool) {
-	n := t.root
-	if n == nil {
+	if t.n == 0 {
 		var zero V
 		return okey{}, zero, false
 	}
-	for n.l != nil {
-		n = n.l
-	}
-	return n.k, n.v, true
+	e := t.chunks[0].es[0]
+	return e.k, e.v, true
 }
 
 // Rank is the number of keys smaller than k.
 func (t *index[V]) Rank(k okey) int {
-	r := 0
-	for n := t.root; n != nil; {
-		if n.k.less(k) {
-			r += int(size(n.l)) + 1
-			n = n.r
-		} else {
-			n = n.l
-		}
+	if t.n == 0 {
+		return 0
 	}
-	return r
+	ci := t.find(k)
+	r := 0
+	for _, c := range t.chunks[:ci] {
+		r += len(c.es)
+	}
+	j, _ := slices.BinarySearchFunc(t.chunks[ci].es, k, func(e entry[V], k okey) int { return e.k.cmp(k) })
+	return r + j
 }
 
-// Ascend calls fn for each entry in key order until fn returns false.
+// Ascend calls fn for each entry in key order until fn returns false. fn
+// must not change the index.
 func (t *index[V]) Ascend(fn func(k okey, v V) bool) {
-	var stack [64]*tnode[V]
-	st := stack[:0]
-	n := t.root
-	for n != nil || len(st) > 0 {
-		for n != nil {
-			st = append(st, n)
-			n = n.l
+	for _, c := range t.chunks {
+		for _, e := range c.es {
+			if !fn(e.k, e.v) {
+				return
+			}
 		}
-		n = st[len(st)-1]
-		st = st[:len(st)-1]
-		if !fn(n.k, n.v) {
-			return
-		}
-		n = n.r
 	}
 }

@@ -104,7 +104,7 @@ func (s *sim) step(what string, in func() []Decision) {
 	before := map[*convRT][]exclusion{}
 	for _, c := range s.e.convs {
 		if len(c.pools) > 0 {
-			before[c] = slices.Clone(c.excluded)
+			before[c] = slices.Clone(c.excl())
 		}
 	}
 	ds := in()
@@ -118,7 +118,8 @@ func (s *sim) step(what string, in func() []Decision) {
 		}
 		// Exclusions made and lapsed within the step count too.
 		excl := func(agent string) {
-			if c, a := s.e.convs[d.ConvID], s.e.agents[agent]; c != nil && a != nil && before[c] != nil || c != nil && a != nil {
+			c, a := s.e.convs[d.ConvID], s.e.agents[agent]
+			if _, ok := before[c]; ok && a != nil {
 				before[c] = append(before[c], exclusion{a, toMS(d.Record.At) + s.e.s.ExcludeFor.Milliseconds()})
 			}
 		}
@@ -136,9 +137,16 @@ func (s *sim) step(what string, in func() []Decision) {
 		s.observe(d)
 	}
 	s.checkState()
+	out := map[string]bool{} // offered or assigned at this point of the step
 	for _, d := range ds {
 		if (d.Kind == KindAssign && !d.Forced && d.Reason != "offer accepted" || d.Kind == KindOffer) && d.Reason != "sticky" {
-			s.checkMostUrgent(d, before, escalated)
+			s.checkMostUrgent(d, before, escalated, out)
+		}
+		switch d.Kind {
+		case KindOffer, KindAssign:
+			out[d.ConvID] = true
+		case KindOfferEnd, KindQueue:
+			out[d.ConvID] = false
 		}
 	}
 	s.checkWorkConserving()
@@ -278,22 +286,30 @@ func (s *sim) checkEligible(d Decision) {
 // checkMostUrgent: when x went to agent a, no conversation that waited
 // before this step, with the same weight and more urgent, could have gone
 // to a instead.
-func (s *sim) checkMostUrgent(d Decision, before map[*convRT][]exclusion, escalated map[string]bool) {
+func (s *sim) checkMostUrgent(d Decision, before map[*convRT][]exclusion, escalated, out map[string]bool) {
 	s.t.Helper()
 	x := s.e.convs[d.ConvID]
 	a := s.e.agents[d.AgentID]
 	when := toMS(d.Record.At)
 	for y, excl := range before {
-		if y == x || len(y.pools) == 0 || y.ch != x.ch || escalated[y.id] || !y.key.less(x.key) || excludedAt(y.excluded, a, when) || excludedAt(excl, a, when) {
+		if y == x || len(y.pools) == 0 || out[y.id] || y.ch != x.ch || escalated[y.id] || !y.key.less(x.key) || excludedAt(y.excl(), a, when) || excludedAt(excl, a, when) {
 			continue
 		}
 		for _, t := range s.targetIDs(y) {
 			if s.e.depts[t].conf.Strategy != Manual && s.eligibleRef(a.id, y, t) {
 				s.fail("%s (key %v) went to %s while %s (key %v, more urgent) waited in %s\n y: lang %q targets %v excluded %+v before %+v; x: lang %q targets %v; agent %+v load %d",
-					x.id, x.key, a.id, y.id, y.key, t, y.langKey(), s.targetIDs(y), y.excluded, excl, x.langKey(), s.targetIDs(x), s.agents[a.id], a.load)
+					x.id, x.key, a.id, y.id, y.key, t, y.langKey(), s.targetIDs(y), exclIDs(y.excl()), exclIDs(excl), x.langKey(), s.targetIDs(x), s.agents[a.id], a.load)
+				_ = when
 			}
 		}
 	}
+}
+
+func exclIDs(xs []exclusion) (out []string) {
+	for _, x := range xs {
+		out = append(out, fmt.Sprintf("%s until %s", x.agent.id, fromMS(x.until).Format("15:04:05")))
+	}
+	return out
 }
 
 func excludedAt(excl []exclusion, a *agentRT, ms int64) bool {
@@ -435,7 +451,7 @@ func (s *sim) drain() {
 	for _, id := range s.open {
 		if c := s.e.convs[id]; !s.manualOnly(c) {
 			s.fail("%s never reached a caseworker: state %d hold %d dept %s lang %q dropped %v widened %v pools %d excluded %d step %d esc %v ch %d",
-				id, c.state, c.hold, c.dept.id, c.lang, c.langDropped, deptIDs(c.widened), len(c.pools), len(c.excluded), c.nextStep, c.escT != nil, c.ch)
+				id, c.state, c.hold, c.dept.id, c.lang, c.langDropped, deptIDs(c.widened), len(c.pools), len(c.excl()), c.nextStep, c.escT.on, c.ch)
 		}
 	}
 }

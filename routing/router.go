@@ -3,7 +3,6 @@ package routing
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -358,6 +357,13 @@ func (r *Router) apply(ctx context.Context, ds []Decision) error {
 func (r *Router) applyOne(ctx context.Context, d Decision) error {
 	now := r.s.Now()
 	switch d.Kind {
+	case KindWait:
+		for _, w := range d.Waits {
+			if err := r.announce(ctx, w); err != nil {
+				return err
+			}
+		}
+		return nil
 	case KindAgentAway:
 		if err := r.store.SetAgentStatus(ctx, d.AgentID, civicdesk.StatusAway); err != nil && !civicdesk.IsNotFound(err) {
 			return fmt.Errorf("routing: set away: %w", err)
@@ -383,12 +389,6 @@ func (r *Router) applyOne(ctx context.Context, d Decision) error {
 		return nil // its closed event is on its way to the engine
 	}
 	switch d.Kind {
-	case KindWait:
-		if c.State != civicdesk.StateQueued {
-			return nil
-		}
-		return r.publish(ctx, civicdesk.VerbQueued, civicdesk.Event{Conversation: &c, Position: d.Position,
-			EstimatedWaitSeconds: int(d.EstimatedWait / time.Second), At: now})
 	case KindAfterHours:
 		return r.tellAfterHours(ctx, c, d)
 	}
@@ -444,6 +444,22 @@ func (r *Router) applyOne(ctx context.Context, d Decision) error {
 	return r.publish(ctx, verb, ev)
 }
 
+// announce tells a waiting citizen (and the department's desks) its place.
+func (r *Router) announce(ctx context.Context, w Wait) error {
+	c, err := r.store.GetConversation(ctx, w.ConvID)
+	if err != nil {
+		if civicdesk.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("routing: position: %w", err)
+	}
+	if c.State != civicdesk.StateQueued {
+		return nil
+	}
+	return r.publish(ctx, civicdesk.VerbQueued, civicdesk.Event{Conversation: &c, Position: w.Position,
+		EstimatedWaitSeconds: int(w.EstimatedWait / time.Second), At: r.s.Now()})
+}
+
 func (r *Router) publish(ctx context.Context, verb string, ev civicdesk.Event) error {
 	ev.Type = civicdesk.EventTypeOf(verb)
 	data, err := json.Marshal(ev)
@@ -487,20 +503,5 @@ func (r *Router) tellAfterHours(ctx context.Context, c civicdesk.Conversation, d
 	if _, _, err := r.bus.Publish(ctx, civicdesk.InboundSubject(civicdesk.SourceSystem, c.ID), data, "routing:"+key); err != nil {
 		return fmt.Errorf("routing: after-hours message: %w", err)
 	}
-	return nil
-}
-
-// errStopped is returned by calls after Run ended.
-var errStopped = errors.New("routing: not running")
-
-// Snapshot returns, under the router's lock, what fn computes from the
-// engine: for tests and diagnostics.
-func (r *Router) Snapshot(fn func(e *Engine)) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.eng == nil {
-		return errStopped
-	}
-	fn(r.eng)
 	return nil
 }

@@ -224,6 +224,7 @@ func citizenView(c *civicdesk.Conversation) *civicdesk.Conversation {
 	}
 	v := *c
 	v.Triage, v.LastMessage, v.Decisions = nil, "", nil
+	v.OfferedAgentID, v.OfferExpiresAt, v.WidenedTo = "", nil, nil
 	return &v
 }
 
@@ -275,7 +276,8 @@ func (h *hub) dispatch(subject string, data []byte) {
 		if head.Author == nil || head.Author.Kind == civicdesk.AuthorCitizen {
 			return
 		}
-	case head.Type == "conversation.handoff" || head.Type == "conversation.transfer" || head.Type == "conversation.transcript":
+	case head.Type == "conversation.handoff" || head.Type == "conversation.transfer" || head.Type == "conversation.transcript",
+		head.Type == "conversation.offered" || head.Type == "conversation.offer_ended" || head.Type == "conversation.escalated":
 		return // requests between parts of the system, not news for the citizen
 	case strings.HasPrefix(head.Type, "conversation.") || head.Type == "message":
 	default:
