@@ -44,6 +44,8 @@ type Store interface {
 	PutContact(ctx context.Context, c civicdesk.Contact) error
 	DeleteRecord(ctx context.Context, kind, key string) error
 	ListDepartments(ctx context.Context) ([]civicdesk.Department, error)
+	PutAgent(ctx context.Context, a civicdesk.Agent) error
+	PutDepartment(ctx context.Context, d civicdesk.Department) error
 	audit.Store
 }
 
@@ -170,6 +172,7 @@ func (d *Desk) Register(e *echo.Echo) {
 		e.GET("/api/v1/channels/email/attachments/:id", d.attachment, d.staff)
 	}
 
+	d.registerAdmin(e)
 	s := e.Group("/api/v1/supervisor", d.staff, d.supervisorOnly)
 	s.GET("/queues", d.queues)
 	s.GET("/agents", d.agents)

@@ -55,6 +55,9 @@ type Config struct {
 	ClarifyBelow float64
 	// External, when set, is the agency's own bot, asked first.
 	External *External
+	// ExternalFrom, when set, returns the external bot as configured now
+	// (from the admin pages); it wins over External.
+	ExternalFrom func(ctx context.Context) *External
 }
 
 // Bot is the triage consumer.
@@ -184,8 +187,14 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		greet = phrase(lang, func(p phrases) string { return p.greet }, vars) + "\n"
 	}
 
-	if b.cfg.External != nil && t.Urgency != civicdesk.UrgencyEmergency && !t.WantsHuman {
-		if handled, err := b.external(ctx, conv, m, t, greet); handled || err != nil {
+	ext := b.cfg.External
+	if b.cfg.ExternalFrom != nil {
+		if e := b.cfg.ExternalFrom(ctx); e != nil {
+			ext = e
+		}
+	}
+	if ext != nil && ext.URL != "" && t.Urgency != civicdesk.UrgencyEmergency && !t.WantsHuman {
+		if handled, err := b.external(ctx, ext, conv, m, t, greet); handled || err != nil {
 			return err
 		}
 	}

@@ -113,9 +113,9 @@ func (x *External) ask(ctx context.Context, req ExternalRequest) (ExternalAnswer
 
 // external gives the external bot its turn. handled says it answered or
 // handed off; otherwise the built-in flow goes on.
-func (b *Bot) external(ctx context.Context, conv civicdesk.Conversation, m *civicdesk.Message, t civicdesk.Triage, greet string) (handled bool, err error) {
+func (b *Bot) external(ctx context.Context, ext *External, conv civicdesk.Conversation, m *civicdesk.Message, t civicdesk.Triage, greet string) (handled bool, err error) {
 	redacted, _ := pii.Redact(m.Text)
-	ans, err := b.cfg.External.ask(ctx, ExternalRequest{ConversationID: conv.ID, Channel: string(conv.Channel), MessageID: m.ID,
+	ans, err := ext.ask(ctx, ExternalRequest{ConversationID: conv.ID, Channel: string(conv.Channel), MessageID: m.ID,
 		Text: redacted, Language: t.Language, Triage: t})
 	if err != nil {
 		b.log.Warn("external bot failed, built-in bot answers", "err", err)

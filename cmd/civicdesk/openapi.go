@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/agentdesk"
 	"github.com/civicdesk/civicdesk/internal/openapi"
 	"github.com/civicdesk/civicdesk/webhooks"
 )
@@ -204,6 +205,11 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/supervisor/stats", Summary: "Containment, first response, handle time, rating", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, Response: statsResp{}},
 		{Method: "GET", Path: "/api/v1/supervisor/export/conversations", Summary: "Conversations as CSV", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, ContentType: "text/csv"},
 		{Method: "PUT", Path: "/api/v1/supervisor/canned", Summary: "Create or replace a canned response", Tag: s, Auth: openapi.Supervisor, Request: cannedItem{}},
+		{Method: "GET", Path: "/api/v1/admin/external-bot", Summary: "The agency's own bot (secret hidden)", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "PUT", Path: "/api/v1/admin/external-bot", Summary: "Set the agency's own bot, asked before the built-in one", Tag: "admin", Auth: openapi.Supervisor, Request: agentdesk.ExternalBotConfig{}},
+		{Method: "GET", Path: "/api/v1/admin/agents", Summary: "Every agent", Tag: "admin", Auth: openapi.Supervisor, Response: agentsResp{}},
+		{Method: "PUT", Path: "/api/v1/admin/agents", Summary: "Create (no id) or update an agent", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "PUT", Path: "/api/v1/admin/departments", Summary: "Create or rename a department", Tag: "admin", Auth: openapi.Supervisor, Request: civicdesk.Department{}},
 		{Method: "GET", Path: "/api/v1/admin/webhooks", Summary: "Webhook endpoints (secrets hidden)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/webhooks", Summary: "Create or replace a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor, Request: webhooks.Endpoint{}},
 		{Method: "DELETE", Path: "/api/v1/admin/webhooks/:id", Summary: "Remove a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor},

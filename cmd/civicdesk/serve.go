@@ -129,7 +129,8 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if cfg.ExternalBotURL != "" {
 		external = &bot.External{URL: cfg.ExternalBotURL, Secret: cfg.ExternalBotKey}
 	}
-	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice, External: external}, triager, knowledge, store, bus, log)
+	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice, External: external,
+		ExternalFrom: externalFromStore(store, log)}, triager, knowledge, store, bus, log)
 	if err != nil {
 		return err
 	}

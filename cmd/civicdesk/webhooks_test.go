@@ -15,7 +15,8 @@ import (
 func TestWebhooksSignedDeliveredAndIsolated(t *testing.T) {
 	const secret = "a-webhook-secret-of-some-length"
 	var mu sync.Mutex
-	got := map[string]int{} // delivery id → times received
+	got := map[string]int{}   // delivery id → times accepted
+	tries := map[string]int{} // delivery id → attempts
 	types := map[string]bool{}
 	bad := 0
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -30,9 +31,14 @@ func TestWebhooksSignedDeliveredAndIsolated(t *testing.T) {
 			return
 		}
 		mu.Lock()
+		defer mu.Unlock()
+		// The first attempt of every delivery fails: it must come again.
+		if tries[d.ID]++; tries[d.ID] == 1 {
+			http.Error(w, "try later", 500)
+			return
+		}
 		got[d.ID]++
 		types[d.Type] = true
-		mu.Unlock()
 	}))
 	defer good.Close()
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
