@@ -51,6 +51,8 @@ func (d *Desk) registerAdmin(e *echo.Echo) {
 	g.GET("/agents", d.agents)
 	g.PUT("/agents", d.putAgent)
 	g.PUT("/departments", d.putDepartment)
+	g.GET("/contacts/:id/export", d.exportContact)
+	g.POST("/contacts/:id/erase", d.eraseContact)
 }
 
 func (d *Desk) getExternalBot(c echo.Context) error {

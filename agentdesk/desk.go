@@ -46,6 +46,7 @@ type Store interface {
 	ListDepartments(ctx context.Context) ([]civicdesk.Department, error)
 	PutAgent(ctx context.Context, a civicdesk.Agent) error
 	PutDepartment(ctx context.Context, d civicdesk.Department) error
+	DeleteConversationData(ctx context.Context, conversationID string) error
 	audit.Store
 }
 
@@ -72,6 +73,8 @@ type Config struct {
 	// Audit records sign-ins, views, transfers, closes and exports; nil
 	// records nothing (tests of other parts).
 	Audit Auditor
+	// Purger removes erased conversations from the message streams.
+	Purger Purger
 	// Attachment fetches a stored email attachment by id; nil when there
 	// is no email channel.
 	Attachment func(ctx context.Context, id string) (conversationID, name, contentType string, data []byte, err error)
@@ -725,14 +728,7 @@ func (d *Desk) closeConversation(c echo.Context) error {
 	now := civicdesk.Now()
 	cv.State, cv.ClosedAt, cv.UpdatedAt, cv.Disposition = civicdesk.StateClosed, &now, now, strings.TrimSpace(req.Disposition)
 	ctx := c.Request().Context()
-	if err := d.store.PutConversation(ctx, cv); err != nil {
-		return err
-	}
-	data, err := json.Marshal(civicdesk.Event{Type: "conversation.closed", Conversation: &cv, AgentID: current(c).ID, At: now})
-	if err != nil {
-		return fmt.Errorf("agentdesk: encode close: %w", err)
-	}
-	if _, _, err := d.bus.Publish(ctx, civicdesk.ConvSubject(civicdesk.VerbClosed, cv.ID), data, "closed:"+cv.ID); err != nil {
+	if err := d.publishClosed(ctx, cv); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"conversation": cv})
@@ -885,4 +881,17 @@ func ActorOf(c echo.Context) string {
 		return a.ID
 	}
 	return "anonymous"
+}
+
+// publishClosed saves cv closed and tells routing and the sockets.
+func (d *Desk) publishClosed(ctx context.Context, cv civicdesk.Conversation) error {
+	if err := d.store.PutConversation(ctx, cv); err != nil {
+		return err
+	}
+	data, err := json.Marshal(civicdesk.Event{Type: "conversation.closed", Conversation: &cv, At: cv.UpdatedAt})
+	if err != nil {
+		return fmt.Errorf("agentdesk: encode close: %w", err)
+	}
+	_, _, err = d.bus.Publish(ctx, civicdesk.ConvSubject(civicdesk.VerbClosed, cv.ID), data, "closed:"+cv.ID)
+	return err
 }

@@ -113,6 +113,9 @@ type (
 		IntoContactID string `json:"intoContactId"`
 		Confirm       bool   `json:"confirm,omitempty"`
 	}
+	mergeConfirm struct {
+		Confirm bool `json:"confirm"`
+	}
 	cannedItem struct {
 		ID       string `json:"id,omitempty"`
 		Shortcut string `json:"shortcut"`
@@ -210,6 +213,8 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/admin/agents", Summary: "Every agent", Tag: "admin", Auth: openapi.Supervisor, Response: agentsResp{}},
 		{Method: "PUT", Path: "/api/v1/admin/agents", Summary: "Create (no id) or update an agent", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/departments", Summary: "Create or rename a department", Tag: "admin", Auth: openapi.Supervisor, Request: civicdesk.Department{}},
+		{Method: "GET", Path: "/api/v1/admin/contacts/:id/export", Summary: "A citizen's data as JSON (audited)", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "POST", Path: "/api/v1/admin/contacts/:id/erase", Summary: "Erase a citizen's messages everywhere (confirm: true; audited)", Tag: "admin", Auth: openapi.Supervisor, Request: mergeConfirm{}},
 		{Method: "GET", Path: "/api/v1/admin/webhooks", Summary: "Webhook endpoints (secrets hidden)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/webhooks", Summary: "Create or replace a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor, Request: webhooks.Endpoint{}},
 		{Method: "DELETE", Path: "/api/v1/admin/webhooks/:id", Summary: "Remove a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor},

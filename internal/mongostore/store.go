@@ -667,3 +667,15 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
 func observe(op string, start time.Time) {
 	metrics.StoreOps.WithLabelValues(op).Observe(time.Since(start).Seconds())
 }
+
+// DeleteConversationData deletes a conversation's messages and notes.
+func (s *Store) DeleteConversationData(ctx context.Context, convID string) error {
+	filter := bson.D{{Key: "conversationId", Value: convID}}
+	if _, err := s.messages.DeleteMany(ctx, filter); err != nil {
+		return mapErr(err, "delete messages of "+convID)
+	}
+	if _, err := s.notes.DeleteMany(ctx, filter); err != nil {
+		return mapErr(err, "delete notes of "+convID)
+	}
+	return nil
+}

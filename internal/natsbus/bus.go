@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
@@ -208,3 +209,67 @@ func (b *Bus) Drain() error {
 
 // Close closes the connection at once.
 func (b *Bus) Close() { b.nc.Close() }
+
+// PurgeConversation removes every stored message of a conversation from the
+// streams (erasure), overwriting each on disk: its subjects end with the
+// conversation id.
+func (b *Bus) PurgeConversation(ctx context.Context, convID string) error {
+	if convID == "" || strings.ContainsAny(convID, ".*> ") {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "bad conversation id")
+	}
+	for stream, filter := range map[string]string{
+		civicdesk.StreamInbound:  "cd.in.*." + convID,
+		civicdesk.StreamEvents:   "cd.conv.*." + convID,
+		civicdesk.StreamOutbound: "cd.out.*." + convID,
+	} {
+		s, err := b.js.Stream(ctx, stream)
+		if err != nil {
+			return fmt.Errorf("natsbus: purge %s: %w", stream, err)
+		}
+		seqs, err := b.sequences(ctx, s, filter)
+		if err != nil {
+			return fmt.Errorf("natsbus: purge %s: %w", stream, err)
+		}
+		for _, seq := range seqs {
+			if err := s.SecureDeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+				return fmt.Errorf("natsbus: purge %s: %w", stream, err)
+			}
+		}
+	}
+	return nil
+}
+
+// sequences lists the stream sequences of the messages on filter.
+func (b *Bus) sequences(ctx context.Context, s jetstream.Stream, filter string) ([]uint64, error) {
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	if err != nil {
+		return nil, err
+	}
+	var seqs []uint64
+	for {
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if info.NumPending == 0 {
+			return seqs, nil
+		}
+		batch, err := cons.Fetch(int(min(info.NumPending, 500)), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for m := range batch.Messages() {
+			if meta, err := m.Metadata(); err == nil {
+				seqs = append(seqs, meta.Sequence.Stream)
+			}
+			n++
+		}
+		if err := batch.Error(); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return seqs, nil
+		}
+	}
+}

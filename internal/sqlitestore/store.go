@@ -40,7 +40,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("sqlitestore: empty path")
 	}
-	dsn := "file:" + cfg.Path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	dsn := "file:" + cfg.Path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", cfg.Path, err)
@@ -712,4 +712,25 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
 // observe records how long a store operation took.
 func observe(op string, start time.Time) {
 	metrics.StoreOps.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}
+
+// DeleteConversationData deletes a conversation's messages and notes.
+func (s *Store) DeleteConversationData(ctx context.Context, convID string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "delete conversation data")
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE conversation_id=?`, convID); err != nil {
+		return mapErr(err, "delete messages")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE conversation_id=?`, convID); err != nil {
+		return mapErr(err, "delete notes")
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err, "delete conversation data")
+	}
+	// Erased text must not linger in the write-ahead log either.
+	_, err = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return mapErr(err, "checkpoint after delete")
 }

@@ -47,6 +47,10 @@ type Store interface {
 	// in Seq order, at most limit (0 = all).
 	ListMessages(ctx context.Context, conversationID string, afterSeq uint64, limit int) ([]civicdesk.Message, error)
 
+	// DeleteConversationData deletes a conversation's messages and notes
+	// (erasure); the conversation record itself stays, for the statistics.
+	DeleteConversationData(ctx context.Context, conversationID string) error
+
 	InsertNote(ctx context.Context, n civicdesk.Note) error
 	ListNotes(ctx context.Context, conversationID string) ([]civicdesk.Note, error)
 

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Agents", testAgents},
 		{"Departments", testDepartments},
 		{"Records", testRecords},
+		{"DeleteConversationData", testDeleteConversationData},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -428,4 +429,30 @@ func testRecords(t *testing.T, s Store) {
 	if err := s.DeleteRecord(ctx(t), "once", "k"); err != nil && !civicdesk.IsNotFound(err) {
 		t.Fatalf("deleting a missing record: %v", err)
 	}
+}
+
+func testDeleteConversationData(t *testing.T, s Store) {
+	for i, conv := range []string{"cv_1", "cv_1", "cv_2"} {
+		_, err := s.InsertMessage(ctx(t), civicdesk.Message{ID: fmt.Sprintf("m%d", i), ConversationID: conv, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+			Text: "secret", CreatedAt: t0, Channel: civicdesk.ChannelWebchat, Seq: uint64(i + 1)})
+		must(t, err)
+		must(t, s.InsertNote(ctx(t), civicdesk.Note{ID: fmt.Sprintf("n%d", i), ConversationID: conv, AgentID: "ag_1", Text: "note", CreatedAt: t0}))
+	}
+	must(t, s.DeleteConversationData(ctx(t), "cv_1"))
+	ms, err := s.ListMessages(ctx(t), "cv_1", 0, 0)
+	must(t, err)
+	ns, err := s.ListNotes(ctx(t), "cv_1")
+	must(t, err)
+	if len(ms) != 0 || len(ns) != 0 {
+		t.Fatalf("after delete: %d messages, %d notes", len(ms), len(ns))
+	}
+	if _, err := s.GetMessage(ctx(t), "m0"); !civicdesk.IsNotFound(err) {
+		t.Fatalf("deleted message still readable: %v", err)
+	}
+	other, err := s.ListMessages(ctx(t), "cv_2", 0, 0)
+	must(t, err)
+	if len(other) != 1 {
+		t.Fatalf("another conversation lost its messages: %d", len(other))
+	}
+	must(t, s.DeleteConversationData(ctx(t), "cv_none"))
 }
