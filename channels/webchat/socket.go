@@ -29,8 +29,10 @@ const (
 	pingTimeout    = 10 * time.Second
 	writeTimeout   = 10 * time.Second
 	maxQueued      = 256 // events waiting for a socket that cannot keep up; then it is closed
-	readBufferSize = 256 // the widget sends nothing but control frames
-	writeBufSize   = 512
+	// The widget sends nothing but control frames. Writes of events go past
+	// a small buffer straight to the socket, so a larger one saves nothing.
+	readBufferSize = 128
+	writeBufSize   = 128
 )
 
 // frame is one event ready to send: its bytes, and its message sequence
@@ -170,38 +172,38 @@ func (cl *client) stop(graceful bool) {
 type hub struct {
 	log       *slog.Logger
 	mu        sync.RWMutex
-	byContact map[string]map[*client]struct{}
+	byContact map[string][]*client // usually one socket per contact
 	// closed is told about every closed conversation (before its sockets).
 	closed func(contactID, convID string, ch civicdesk.Channel)
 }
 
 func newHub(log *slog.Logger) *hub {
-	return &hub{log: log, byContact: map[string]map[*client]struct{}{}}
+	return &hub{log: log, byContact: map[string][]*client{}}
 }
 
 func (h *hub) add(cl *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	set := h.byContact[cl.contactID]
-	if set == nil {
-		set = map[*client]struct{}{}
-		h.byContact[cl.contactID] = set
-	}
-	set[cl] = struct{}{}
+	h.byContact[cl.contactID] = append(h.byContact[cl.contactID], cl)
 	metrics.Sockets.WithLabelValues("widget").Inc()
 }
 
 func (h *hub) remove(cl *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if set := h.byContact[cl.contactID]; set != nil {
-		if _, ok := set[cl]; ok {
-			delete(set, cl)
-			metrics.Sockets.WithLabelValues("widget").Dec()
+	set := h.byContact[cl.contactID]
+	for i, o := range set {
+		if o != cl {
+			continue
 		}
-		if len(set) == 0 {
+		metrics.Sockets.WithLabelValues("widget").Dec()
+		if len(set) == 1 {
 			delete(h.byContact, cl.contactID)
+			return
 		}
+		rest := make([]*client, 0, len(set)-1)
+		h.byContact[cl.contactID] = append(append(rest, set[:i]...), set[i+1:]...)
+		return
 	}
 }
 
@@ -210,7 +212,7 @@ func (h *hub) closeAll() {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, set := range h.byContact {
-		for cl := range set {
+		for _, cl := range set {
 			cl.stop(true)
 		}
 	}
@@ -289,10 +291,7 @@ func (h *hub) dispatch(subject string, data []byte) {
 		h.mu.RUnlock()
 		return
 	}
-	clients := make([]*client, 0, len(set))
-	for cl := range set {
-		clients = append(clients, cl)
-	}
+	clients := set // never changed in place: add and remove make new slices or append past its length
 	h.mu.RUnlock()
 
 	var ev civicdesk.Event

@@ -108,6 +108,8 @@ func (c *Channel) Run(ctx context.Context) error {
 
 // Register adds the widget routes under /api/v1/widget.
 func (c *Channel) Register(e *echo.Echo) {
+	e.GET("/contact", c.contactGet)
+	e.POST("/contact", c.contactPost)
 	g := e.Group("/api/v1/widget")
 	g.POST("/sessions", c.createSession)
 	g.POST("/messages", c.postMessage, c.visitor)
@@ -166,19 +168,27 @@ func (c *Channel) createSession(ctx echo.Context) error {
 	if req.Email != "" && !strings.Contains(req.Email, "@") {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "email is not an email address")
 	}
-	// Unverified details never merge into an existing contact: every
-	// session is a new contact.
-	contact := civicdesk.Contact{ID: civicdesk.NewID("ct"), Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email),
-		Phone: strings.TrimSpace(req.Phone), Locale: strings.TrimSpace(req.Locale), CreatedAt: civicdesk.Now()}
-	if err := c.store.CreateContact(ctx.Request().Context(), contact); err != nil {
+	secret, contactID, err := c.newVisitor(ctx.Request().Context(), civicdesk.Contact{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email),
+		Phone: strings.TrimSpace(req.Phone), Locale: strings.TrimSpace(req.Locale)})
+	if err != nil {
 		return err
+	}
+	return ctx.JSON(http.StatusCreated, map[string]string{"visitorToken": secret, "contactId": contactID})
+}
+
+// newVisitor creates a contact and its visitor token. Unverified details
+// never merge into an existing contact: every session is a new contact.
+func (c *Channel) newVisitor(ctx context.Context, contact civicdesk.Contact) (secret, contactID string, err error) {
+	contact.ID, contact.CreatedAt = civicdesk.NewID("ct"), civicdesk.Now()
+	if err := c.store.CreateContact(ctx, contact); err != nil {
+		return "", "", err
 	}
 	secret, hash := auth.NewToken()
-	if err := c.store.PutToken(ctx.Request().Context(), civicdesk.Token{Hash: hash, Kind: civicdesk.TokenVisitor, SubjectID: contact.ID,
+	if err := c.store.PutToken(ctx, civicdesk.Token{Hash: hash, Kind: civicdesk.TokenVisitor, SubjectID: contact.ID,
 		ExpiresAt: time.Now().Add(c.cfg.TokenTTL).UTC().Truncate(time.Millisecond)}); err != nil {
-		return err
+		return "", "", err
 	}
-	return ctx.JSON(http.StatusCreated, map[string]string{"visitorToken": secret, "contactId": contact.ID})
+	return secret, contact.ID, nil
 }
 
 type messageRequest struct {
@@ -197,25 +207,33 @@ func (c *Channel) postMessage(ctx echo.Context) error {
 	if err := httpx.Bind(ctx, &req, 64<<10); err != nil {
 		return err
 	}
-	text := strings.TrimSpace(req.Text)
-	cmid := strings.TrimSpace(req.ClientMessageID)
+	acc, err := c.accept(ctx.Request().Context(), contactID, req.ClientMessageID, req.Text)
+	if err != nil {
+		return err
+	}
+	return ctx.JSON(http.StatusAccepted, acc)
+}
+
+// accept validates a citizen's message and returns once JetStream has it.
+func (c *Channel) accept(rctx context.Context, contactID, cmid, text string) (messageAccepted, error) {
+	text = strings.TrimSpace(text)
+	cmid = strings.TrimSpace(cmid)
 	if cmid == "" || len(cmid) > 128 {
-		return civicdesk.Errorf(civicdesk.CodeInvalid, "clientMessageId is required (a UUID, at most 128 characters)")
+		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeInvalid, "clientMessageId is required (a UUID, at most 128 characters)")
 	}
 	if text == "" {
-		return civicdesk.Errorf(civicdesk.CodeInvalid, "text is empty")
+		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeInvalid, "text is empty")
 	}
 	if !utf8.ValidString(text) {
-		return civicdesk.Errorf(civicdesk.CodeInvalid, "text is not valid UTF-8")
+		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeInvalid, "text is not valid UTF-8")
 	}
 	if utf8.RuneCountInString(text) > c.cfg.MaxText {
-		return civicdesk.Errorf(civicdesk.CodeTooLarge, "text is longer than %d characters", c.cfg.MaxText)
+		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeTooLarge, "text is longer than %d characters", c.cfg.MaxText)
 	}
-	rctx := ctx.Request().Context()
 	id := channels.MessageID(string(civicdesk.ChannelWebchat), contactID, cmid)
 	convID, err := c.openConversation(rctx, contactID)
 	if err != nil {
-		return err
+		return messageAccepted{}, err
 	}
 	m := civicdesk.Message{ID: id, ConversationID: convID, ContactID: contactID, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
 		Text: text, CreatedAt: civicdesk.Now(), Channel: civicdesk.ChannelWebchat, ClientMessageID: cmid}
@@ -223,16 +241,16 @@ func (c *Channel) postMessage(ctx echo.Context) error {
 	// nothing new, and only then is the store asked for the original answer.
 	dup, err := channels.Accept(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid)
 	if err != nil {
-		return err
+		return messageAccepted{}, err
 	}
 	if dup {
 		if orig, err := c.store.GetMessage(rctx, id); err == nil && orig.ContactID == contactID {
 			convID = orig.ConversationID
 		} else if err != nil && !civicdesk.IsNotFound(err) {
-			return err
+			return messageAccepted{}, err
 		} // not recorded yet: it went to the conversation open now
 	}
-	return ctx.JSON(http.StatusAccepted, messageAccepted{MessageID: id, ConversationID: convID})
+	return messageAccepted{MessageID: id, ConversationID: convID}, nil
 }
 
 // openConversation returns the id of the contact's open widget conversation,
