@@ -252,7 +252,7 @@ func TestExternalBotRepliesHandsOffOrFallsBack(t *testing.T) {
 		a, d := answer, delay
 		mu.Unlock()
 		if r.Header.Get("CivicDesk-Signature") == "" {
-			http.Error(w, "unsigned", 401)
+			http.Error(w, "unsigned", http.StatusUnauthorized)
 			return
 		}
 		time.Sleep(d)

@@ -177,9 +177,13 @@ func TestDedupeByMessageID(t *testing.T) {
 	noID := mailFrom("maria.lopez@example.org", "help@"+domain, "No id", "", nil, "same bytes twice")
 	h.mustSend("maria.lopez@example.org", []string{"help@" + domain}, noID)
 	h.mustSend("maria.lopez@example.org", []string{"help@" + domain}, noID)
-	ms := h.waitMessages(conv.ID, 2)
+	h.waitMessages(conv.ID, 2)
 	time.Sleep(300 * time.Millisecond)
-	if ms = h.messages(conv.ID); len(ms) != 2 {
+	if ms := h.messages(conv.ID); len(ms) != 2 {
+		t.Fatalf("%d messages, want 2", len(ms))
+	}
+	ms := h.messages(conv.ID)
+	if len(ms) != 2 {
 		t.Fatalf("%d messages, want 2", len(ms))
 	}
 	if !strings.HasPrefix(ms[1].ClientMessageID, "sha256:") {

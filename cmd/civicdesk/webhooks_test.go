@@ -22,7 +22,7 @@ func TestWebhooksSignedDeliveredAndIsolated(t *testing.T) {
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if !webhooks.Verify(secret, r.Header.Get("CivicDesk-Signature"), body, time.Now(), 5*time.Minute) {
-			http.Error(w, "bad signature", 401)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
 		var d webhooks.Delivery
@@ -45,7 +45,7 @@ func TestWebhooksSignedDeliveredAndIsolated(t *testing.T) {
 		mu.Lock()
 		bad++
 		mu.Unlock()
-		http.Error(w, "down", 503)
+		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
 	defer failing.Close()
 
