@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -25,10 +26,10 @@ import (
 // exists only while events are being written, and the HTTP handler returns
 // once the socket is set up.
 const (
-	pingEvery      = 30 * time.Second
-	pingTimeout    = 10 * time.Second
-	writeTimeout   = 10 * time.Second
-	maxQueued      = 256 // events waiting for a socket that cannot keep up; then it is closed
+	pingEvery    = 30 * time.Second
+	pingTimeout  = 10 * time.Second
+	writeTimeout = 10 * time.Second
+	maxQueued    = 256 // events waiting for a socket that cannot keep up; then it is closed
 	// The widget sends nothing but control frames. Writes of events go past
 	// a small buffer straight to the socket, so a larger one saves nothing.
 	readBufferSize = 128
@@ -332,7 +333,7 @@ func (c *Channel) websocket(ctx echo.Context) error {
 	cl := &client{contactID: contactID, writing: true} // live events wait for the history
 	c.hub.add(cl)
 
-	conn, err := websocket.Accept(smallBuffers{ctx.Response()}, ctx.Request(), &websocket.AcceptOptions{OriginPatterns: []string{"*"}})
+	conn, err := websocket.Accept(smallBuffers{ctx.Response()}, ctx.Request(), &websocket.AcceptOptions{OriginPatterns: c.originPatterns()})
 	if err != nil {
 		c.hub.remove(cl)
 		return nil // Accept has written the error response
@@ -412,4 +413,18 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	return conn, bufio.NewReadWriter(bufio.NewReaderSize(r, readBufferSize), bufio.NewWriterSize(conn, writeBufSize)), nil
+}
+
+// originPatterns are the host origins whose pages may open a widget socket.
+func (c *Channel) originPatterns() []string {
+	if len(c.cfg.AllowedOrigins) == 0 {
+		return []string{"*"}
+	}
+	var out []string
+	for _, o := range c.cfg.AllowedOrigins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }

@@ -48,6 +48,10 @@ type Config struct {
 	MaxText int
 	// RateLimit switches per-visitor and per-IP limits on.
 	RateLimit bool
+	// AllowedOrigins are the agency sites that may embed the widget (for
+	// CORS and the socket's origin check); empty allows any site, as the
+	// widget's credentials are bearer tokens, never cookies.
+	AllowedOrigins []string
 }
 
 // Channel serves the widget API.
@@ -110,7 +114,8 @@ func (c *Channel) Run(ctx context.Context) error {
 func (c *Channel) Register(e *echo.Echo) {
 	e.GET("/contact", c.contactGet)
 	e.POST("/contact", c.contactPost)
-	g := e.Group("/api/v1/widget")
+	g := e.Group("/api/v1/widget", c.cors)
+	g.OPTIONS("/*", func(ctx echo.Context) error { return ctx.NoContent(http.StatusNoContent) })
 	g.POST("/sessions", c.createSession)
 	g.POST("/messages", c.postMessage, c.visitor)
 	g.GET("/messages", c.getMessages, c.visitor)
@@ -584,4 +589,40 @@ func (tc *tokenCache) lookup(ctx context.Context, secret string) (string, bool) 
 	tc.m[hash] = cachedToken{contactID: t.SubjectID, expires: t.ExpiresAt, checked: now}
 	tc.mu.Unlock()
 	return t.SubjectID, true
+}
+
+// originAllowed reports whether a host page's origin may use the widget API.
+func (c *Channel) originAllowed(origin string) bool {
+	if len(c.cfg.AllowedOrigins) == 0 {
+		return true
+	}
+	for _, o := range c.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// cors answers the widget's cross-origin calls from allowed agency sites;
+// a call from another site is refused before it does anything.
+func (c *Channel) cors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(ctx echo.Context) error {
+		origin := ctx.Request().Header.Get("Origin")
+		if origin == "" || origin == "null" {
+			return next(ctx)
+		}
+		if !c.originAllowed(origin) {
+			return civicdesk.Errorf(civicdesk.CodeForbidden, "this site may not embed the widget")
+		}
+		h := ctx.Response().Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if ctx.Request().Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Max-Age", "600")
+		}
+		return next(ctx)
+	}
 }

@@ -25,6 +25,8 @@ const (
 // so a new endpoint cannot ship without a decision about who may call it.
 func policy(method, path string) (access, bool) {
 	switch {
+	case method == "OPTIONS":
+		return public, true // CORS preflight: carries no credentials by design
 	case path == "/" || path == "/widget.js" || strings.HasPrefix(path, "/widget/") || path == "/contact" ||
 		path == "/desk" || path == "/desk/" || strings.HasPrefix(path, "/desk/"),
 		path == "/healthz" || path == "/readyz" || path == "/metrics",

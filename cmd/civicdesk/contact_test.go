@@ -91,3 +91,27 @@ func TestContactPageWithoutJavaScript(t *testing.T) {
 		t.Fatalf("the message shows %d times", strings.Count(body, "property tax bill"))
 	}
 }
+
+func TestWidgetOriginAllowlist(t *testing.T) {
+	base, _, _ := startMain(t, t.TempDir(), "--widget-origins", "https://city.example.gov")
+	call := func(method, origin string) (int, string) {
+		req, _ := http.NewRequest(method, base+"/api/v1/widget/sessions", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin")
+	}
+	if code, allow := call("POST", "https://city.example.gov"); code != 201 || allow != "https://city.example.gov" {
+		t.Fatalf("allowed site: %d %q", code, allow)
+	}
+	if code, _ := call("OPTIONS", "https://city.example.gov"); code != 204 {
+		t.Fatalf("preflight: %d", code)
+	}
+	if code, allow := call("POST", "https://evil.example.com"); code != 403 || allow != "" {
+		t.Fatalf("other site: %d %q", code, allow)
+	}
+}

@@ -21,7 +21,9 @@ func TestEraseLeavesNoMessageTextBehind(t *testing.T) {
 	_, cv := startChat(t, base, ws, secret)
 	agent.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/messages", map[string]string{"clientMessageId": uuid(5), "text": "reply mentioning zebra-quartz-4417"}, nil, 202)
 	agent.must("POST", "/api/v1/desk/conversations/"+cv.ID+"/notes", map[string]string{"text": "note about zebra-quartz-4417"}, nil, 201)
-	ws.waitFor("the reply", func(ev civicdesk.Event) bool { return ev.Type == "message" && ev.Message.Author.Kind == civicdesk.AuthorAgent })
+	ws.waitFor("the reply", func(ev civicdesk.Event) bool {
+		return ev.Type == "message" && ev.Message.Author.Kind == civicdesk.AuthorAgent
+	})
 
 	sup := login(t, base, "supervisor@demo.gov")
 	var export struct {

@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 	rateLimit := cfg.RateLimit == "on"
 	recorder := channels.NewRecorder(store, bus, log)
-	chat, err := webchat.New(webchat.Config{RateLimit: rateLimit}, store, bus, log)
+	chat, err := webchat.New(webchat.Config{RateLimit: rateLimit, AllowedOrigins: splitList(cfg.WidgetOrigins)}, store, bus, log)
 	if err != nil {
 		return err
 	}
