@@ -114,4 +114,7 @@ func TestWidgetOriginAllowlist(t *testing.T) {
 	if code, allow := call("POST", "https://evil.example.com"); code != 403 || allow != "" {
 		t.Fatalf("other site: %d %q", code, allow)
 	}
+	if code, _ := call("POST", base); code != 201 {
+		t.Fatalf("CivicDesk's own demo page: %d", code)
+	}
 }
