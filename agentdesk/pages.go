@@ -51,6 +51,7 @@ func (d *Desk) RegisterPages(e *echo.Echo) {
 	e.GET("/desk", page("desk.html"))
 	e.GET("/desk/", page("desk.html"))
 	e.GET("/desk/supervisor", page("supervisor.html"))
+	e.GET("/desk/admin", page("admin.html"))
 	e.GET("/desk/assets/*", func(c echo.Context) error {
 		name := path.Clean(c.Param("*"))
 		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".html") {

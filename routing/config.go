@@ -1,13 +1,18 @@
 package routing
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Strategy chooses among the eligible caseworkers of a department.
@@ -43,48 +48,48 @@ const (
 // when a conversation has waited After since it became routable (queued,
 // and the office open) and is still unassigned.
 type EscalationStep struct {
-	After time.Duration `json:"after"`
+	After time.Duration `json:"after" yaml:"after"`
 	// Widen adds departments whose caseworkers may also take it (the
 	// conversation stays in its own department's queue too).
-	Widen []string `json:"widen,omitempty"`
+	Widen []string `json:"widen,omitempty" yaml:"widen,omitempty"`
 	// DropLanguage lets caseworkers who do not speak the citizen's
 	// language take it, and flags that an interpreter is needed.
-	DropLanguage bool `json:"dropLanguage,omitempty"`
+	DropLanguage bool `json:"dropLanguage,omitempty" yaml:"dropLanguage,omitempty"`
 }
 
 // Span is a stretch of opening hours within a day, "09:00" to "17:30";
 // To may be "24:00".
 type Span struct {
-	From string `json:"from"`
-	To   string `json:"to"`
+	From string `json:"from" yaml:"from"`
+	To   string `json:"to" yaml:"to"`
 }
 
 // Hours are a department's opening hours.
 type Hours struct {
 	// TimeZone is an IANA name such as "America/New_York"; "" is UTC.
-	TimeZone string `json:"timeZone"`
+	TimeZone string `json:"timeZone" yaml:"timeZone"`
 	// Week holds the opening spans of each day, indexed by time.Weekday
 	// (Sunday is 0). A day without spans is closed.
-	Week [7][]Span `json:"week"`
+	Week [7][]Span `json:"week" yaml:"week"`
 	// Holidays are closed dates, "2026-12-25", in TimeZone.
-	Holidays []string `json:"holidays,omitempty"`
+	Holidays []string `json:"holidays,omitempty" yaml:"holidays,omitempty"`
 }
 
 // Department is the routing configuration of one department.
 type Department struct {
-	Strategy Strategy `json:"strategy,omitempty"`
-	Mode     Mode     `json:"mode,omitempty"`
+	Strategy Strategy `json:"strategy,omitempty" yaml:"strategy,omitempty"`
+	Mode     Mode     `json:"mode,omitempty" yaml:"mode,omitempty"`
 	// OfferTimeout is how long a caseworker has to accept an offer.
-	OfferTimeout time.Duration `json:"offerTimeout,omitempty"`
+	OfferTimeout time.Duration `json:"offerTimeout,omitempty" yaml:"offerTimeout,omitempty"`
 	// Escalation steps, by After. nil takes Config.Default's; an empty
 	// non-nil slice means no escalation.
-	Escalation []EscalationStep `json:"escalation,omitempty"`
+	Escalation []EscalationStep `json:"escalation,omitempty" yaml:"escalation,omitempty"`
 	// Hours: nil takes Config.Default's; nil there means always open.
-	Hours *Hours `json:"hours,omitempty"`
+	Hours *Hours `json:"hours,omitempty" yaml:"hours,omitempty"`
 	// ServiceLevelTarget and ServiceLevelGoal: the goal is that this share
 	// of conversations is answered within the target (80% in 60 s).
-	ServiceLevelTarget time.Duration `json:"serviceLevelTarget,omitempty"`
-	ServiceLevelGoal   float64       `json:"serviceLevelGoal,omitempty"`
+	ServiceLevelTarget time.Duration `json:"serviceLevelTarget,omitempty" yaml:"serviceLevelTarget,omitempty"`
+	ServiceLevelGoal   float64       `json:"serviceLevelGoal,omitempty" yaml:"serviceLevelGoal,omitempty"`
 }
 
 // Config of routing: defaults, per-department settings and the engine's
@@ -93,66 +98,66 @@ type Department struct {
 type Config struct {
 	// Default is every department's configuration unless Departments
 	// holds one; zero fields of a department take Default's.
-	Default     Department            `json:"default"`
-	Departments map[string]Department `json:"departments,omitempty"`
+	Default     Department            `json:"default" yaml:"default"`
+	Departments map[string]Department `json:"departments,omitempty" yaml:"departments,omitempty"`
 	// Fallback is the department of conversations that name none.
-	Fallback string `json:"fallback,omitempty"`
+	Fallback string `json:"fallback,omitempty" yaml:"fallback,omitempty"`
 
 	// Capacity is how much work a caseworker holds at once, in webchat
 	// conversations (default 5); AgentCapacity overrides it per agent id.
-	Capacity      int            `json:"capacity,omitempty"`
-	AgentCapacity map[string]int `json:"agentCapacity,omitempty"`
+	Capacity      int            `json:"capacity,omitempty" yaml:"capacity,omitempty"`
+	AgentCapacity map[string]int `json:"agentCapacity,omitempty" yaml:"agentCapacity,omitempty"`
 	// Weights of a conversation against capacity, by channel (default
 	// webchat 1, sms 0.5, email 0.25).
-	Weights map[civicdesk.Channel]float64 `json:"weights,omitempty"`
+	Weights map[civicdesk.Channel]float64 `json:"weights,omitempty" yaml:"weights,omitempty"`
 
 	// AgingStep is the wait that is worth one point of priority (default
 	// 10 s): an emergency (100) is served before a normal conversation (10)
 	// that waited less than 90 steps longer, and after that the normal one
 	// goes first, so nothing starves.
-	AgingStep time.Duration `json:"agingStep,omitempty"`
+	AgingStep time.Duration `json:"agingStep,omitempty" yaml:"agingStep,omitempty"`
 
 	// MaxMissedOffers in a row (timed out) set a caseworker away (default 3).
-	MaxMissedOffers int `json:"maxMissedOffers,omitempty"`
+	MaxMissedOffers int `json:"maxMissedOffers,omitempty" yaml:"maxMissedOffers,omitempty"`
 	// ExcludeFor is how long a caseworker who declined or missed an offer
 	// is not offered the same conversation again (default 2 min).
-	ExcludeFor time.Duration `json:"excludeFor,omitempty"`
+	ExcludeFor time.Duration `json:"excludeFor,omitempty" yaml:"excludeFor,omitempty"`
 
 	// AwayGrace and OfflineGrace: a caseworker away or offline this long
 	// has their conversations re-queued (default 20 s; negative: never).
-	AwayGrace    time.Duration `json:"awayGrace,omitempty"`
-	OfflineGrace time.Duration `json:"offlineGrace,omitempty"`
+	AwayGrace    time.Duration `json:"awayGrace,omitempty" yaml:"awayGrace,omitempty"`
+	OfflineGrace time.Duration `json:"offlineGrace,omitempty" yaml:"offlineGrace,omitempty"`
 
 	// StickyWithin: a citizen whose last conversation closed this recently
 	// prefers its caseworker (default 7 days; negative: off). StickyWait is
 	// how long a new conversation waits for that caseworker while they are
 	// available but full (default 30 s; negative: not at all).
-	StickyWithin time.Duration `json:"stickyWithin,omitempty"`
-	StickyWait   time.Duration `json:"stickyWait,omitempty"`
+	StickyWithin time.Duration `json:"stickyWithin,omitempty" yaml:"stickyWithin,omitempty"`
+	StickyWait   time.Duration `json:"stickyWait,omitempty" yaml:"stickyWait,omitempty"`
 
 	// AverageHandleTime seeds the wait estimate until real handle times
 	// are measured (default 4 min).
-	AverageHandleTime time.Duration `json:"averageHandleTime,omitempty"`
+	AverageHandleTime time.Duration `json:"averageHandleTime,omitempty" yaml:"averageHandleTime,omitempty"`
 	// NotifyPositions: queue positions are announced on every change to
 	// the first this many of a department (default 100); the rest learn
 	// their position when they enter and when they reach it.
-	NotifyPositions int `json:"notifyPositions,omitempty"`
+	NotifyPositions int `json:"notifyPositions,omitempty" yaml:"notifyPositions,omitempty"`
 	// AfterHoursPriority: conversations of at least this priority are
 	// routed even when their office is closed (default 100: emergencies).
-	AfterHoursPriority int `json:"afterHoursPriority,omitempty"`
+	AfterHoursPriority int `json:"afterHoursPriority,omitempty" yaml:"afterHoursPriority,omitempty"`
 	// RouteSupervisors lets routing assign to supervisors and admins too.
-	RouteSupervisors bool `json:"routeSupervisors,omitempty"`
+	RouteSupervisors bool `json:"routeSupervisors,omitempty" yaml:"routeSupervisors,omitempty"`
 	// ExplainMembers: a decision lists every member of the department
 	// with why it was or was not eligible when there are at most this
 	// many (default 25); otherwise only the leading candidates.
-	ExplainMembers int `json:"explainMembers,omitempty"`
+	ExplainMembers int `json:"explainMembers,omitempty" yaml:"explainMembers,omitempty"`
 	// DecisionsKept on a conversation, latest kept (default 20).
-	DecisionsKept int `json:"decisionsKept,omitempty"`
+	DecisionsKept int `json:"decisionsKept,omitempty" yaml:"decisionsKept,omitempty"`
 	// Tick is how often the runner advances the clock (default 1 s).
-	Tick time.Duration `json:"tick,omitempty"`
+	Tick time.Duration `json:"tick,omitempty" yaml:"tick,omitempty"`
 
 	// Now is the clock (default civicdesk.Now).
-	Now func() time.Time `json:"-"`
+	Now func() time.Time `json:"-" yaml:"-"`
 }
 
 // Defaults of the configuration.
@@ -410,4 +415,19 @@ func chIndex(ch civicdesk.Channel) int {
 		return 2
 	}
 	return -1
+}
+
+// LoadConfig reads routing settings from YAML (keys as in the JSON form,
+// durations as "30s" or "2m"), refusing unknown keys, and validates them.
+func LoadConfig(data []byte) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("routing settings: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("routing settings: %w", err)
+	}
+	return c, nil
 }

@@ -40,6 +40,7 @@ type Config struct {
 	ExternalBotURL  string
 	ExternalBotKey  string
 	WidgetOrigins   string
+	RoutingConfig   string
 }
 
 type setting struct {
@@ -70,6 +71,7 @@ func (c *Config) settings() []setting {
 		{"rate-limit", "CIVICDESK_RATE_LIMIT", "on", "rate limits per visitor, number and IP: on or off", &c.RateLimit},
 		{"log-level", "CIVICDESK_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"emergency-guidance", "CIVICDESK_EMERGENCY_GUIDANCE", "", "text sent at once to a citizen in an emergency", &c.EmergencyAdvice},
+		{"routing-config", "CIVICDESK_ROUTING_CONFIG", "", "YAML file of routing settings per department (strategy, offers, escalation, hours, service level)", &c.RoutingConfig},
 		{"widget-origins", "CIVICDESK_WIDGET_ORIGINS", "", "comma-separated agency sites that may embed the widget, e.g. https://city.gov (default: any)", &c.WidgetOrigins},
 		{"external-bot-url", "CIVICDESK_EXTERNAL_BOT_URL", "", "the agency's own bot, asked before the built-in one (POST JSON)", &c.ExternalBotURL},
 		{"external-bot-secret", "CIVICDESK_EXTERNAL_BOT_SECRET", "", "secret that signs requests to the external bot", &c.ExternalBotKey},

@@ -137,6 +137,15 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	// Routing settings per department: the demo's (direct assignment,
 	// longest idle, always open) until they come from a file.
 	routingCfg := routing.DemoConfig()
+	if cfg.RoutingConfig != "" {
+		data, err := os.ReadFile(cfg.RoutingConfig)
+		if err != nil {
+			return fmt.Errorf("routing-config: %w", err)
+		}
+		if routingCfg, err = routing.LoadConfig(data); err != nil {
+			return fmt.Errorf("routing-config %s: %w", cfg.RoutingConfig, err)
+		}
+	}
 	router, err := routing.New(routingCfg, store, bus, log)
 	if err != nil {
 		return err
