@@ -125,6 +125,9 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	if err != nil {
 		return fmt.Errorf("bot: conversation: %w", err)
 	}
+	if conv.State == civicdesk.StateQueued || conv.State == civicdesk.StateAssigned {
+		return nil // with a person: nothing for the bot (checked before reading the history)
+	}
 	history, err := b.store.ListMessages(ctx, conv.ID, 0, 0)
 	if err != nil {
 		return fmt.Errorf("bot: history: %w", err)

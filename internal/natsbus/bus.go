@@ -273,3 +273,58 @@ func (b *Bus) sequences(ctx context.Context, s jetstream.Stream, filter string) 
 		}
 	}
 }
+
+// leaseBucket holds leases: a key is owned by whoever created it, as long as
+// they keep updating it within the bucket's TTL.
+const leaseBucket = "CD_LEASES"
+
+// Lease blocks until this process owns name across replicas (or ctx ends)
+// and keeps it until ctx ends; lost is closed if ownership is lost (the
+// process stalled past ttl and another took it). Ending ctx releases it.
+func (b *Bus) Lease(ctx context.Context, name string, ttl time.Duration) (lost <-chan struct{}, err error) {
+	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: ttl, History: 1})
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: lease bucket: %w", err)
+	}
+	owner := nats.NewInbox() // unique per call
+	var rev uint64
+	for {
+		rev, err = kv.Create(ctx, name, []byte(owner))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("natsbus: lease %s: %w", name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(ttl / 3):
+		}
+	}
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				_ = kv.Delete(dctx, name, jetstream.LastRevision(rev))
+				cancel()
+				return
+			case <-t.C:
+				next, err := kv.Update(ctx, name, []byte(owner), rev)
+				if err != nil {
+					if ctx.Err() == nil {
+						b.log.Warn("lease lost", "lease", name, "err", err)
+					}
+					return
+				}
+				rev = next
+			}
+		}
+	}()
+	return ch, nil
+}
