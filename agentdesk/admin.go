@@ -51,6 +51,9 @@ func (d *Desk) registerAdmin(e *echo.Echo) {
 	g.GET("/agents", d.agents)
 	g.PUT("/agents", d.putAgent)
 	g.PUT("/departments", d.putDepartment)
+	g.GET("/routing", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"routing": d.cfg.RoutingSettings})
+	})
 	g.GET("/contacts/:id/export", d.exportContact)
 	g.POST("/contacts/:id/erase", d.eraseContact)
 }

@@ -75,6 +75,9 @@ type Config struct {
 	Audit Auditor
 	// Purger removes erased conversations from the message streams.
 	Purger Purger
+	// RoutingSettings are the routing settings in force, shown read-only in
+	// the admin API (they come from --routing-config).
+	RoutingSettings any
 	// Attachment fetches a stored email attachment by id; nil when there
 	// is no email channel.
 	Attachment func(ctx context.Context, id string) (conversationID, name, contentType string, data []byte, err error)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,4 +75,37 @@ func TestAdminRegistersExternalBotThatHandsOff(t *testing.T) {
 	sup.must("PUT", "/api/v1/admin/agents", map[string]any{"id": created.Agent.ID, "email": "ranger@demo.gov", "name": "Ranger", "role": "caseworker",
 		"departments": []string{"parks"}, "disabled": true}, nil, 200)
 	ranger.must("GET", "/api/v1/desk/me", nil, nil, 401)
+}
+
+func TestRoutingSettingsFromFile(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/routing.yaml"
+	if err := os.WriteFile(file, []byte("capacity: 3\ndefault: {strategy: least_busy, serviceLevelTarget: 45s}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, _, _ := startMain(t, dir+"/data", "--routing-config", file)
+	var got struct {
+		Routing struct {
+			Capacity int `json:"capacity"`
+			Default  struct {
+				Strategy string `json:"strategy"`
+			} `json:"default"`
+		} `json:"routing"`
+	}
+	login(t, base, "supervisor@demo.gov").must("GET", "/api/v1/admin/routing", nil, &got, 200)
+	if got.Routing.Capacity != 3 || got.Routing.Default.Strategy != "least_busy" {
+		t.Fatalf("routing settings = %+v", got.Routing)
+	}
+	var queues struct {
+		Queues []struct {
+			ServiceLevelTargetSeconds float64 `json:"serviceLevelTargetSeconds"`
+		} `json:"queues"`
+	}
+	login(t, base, "supervisor@demo.gov").must("GET", "/api/v1/supervisor/queues", nil, &queues, 200)
+	if len(queues.Queues) == 0 || queues.Queues[0].ServiceLevelTargetSeconds != 45 {
+		t.Fatalf("queues = %+v", queues.Queues)
+	}
+	if code, out := run(t, "", "serve", "--routing-config", dir+"/missing.yaml", "--data-dir", dir+"/d2", "--http-addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0"); code == 0 || !strings.Contains(out, "routing-config") {
+		t.Fatalf("a missing routing file: %d %s", code, out)
+	}
 }

@@ -213,6 +213,7 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/admin/agents", Summary: "Every agent", Tag: "admin", Auth: openapi.Supervisor, Response: agentsResp{}},
 		{Method: "PUT", Path: "/api/v1/admin/agents", Summary: "Create (no id) or update an agent", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/departments", Summary: "Create or rename a department", Tag: "admin", Auth: openapi.Supervisor, Request: civicdesk.Department{}},
+		{Method: "GET", Path: "/api/v1/admin/routing", Summary: "The routing settings in force (from --routing-config)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "GET", Path: "/api/v1/admin/contacts/:id/export", Summary: "A citizen's data as JSON (audited)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "POST", Path: "/api/v1/admin/contacts/:id/erase", Summary: "Erase a citizen's messages everywhere (confirm: true; audited)", Tag: "admin", Auth: openapi.Supervisor, Request: mergeConfirm{}},
 		{Method: "GET", Path: "/api/v1/admin/webhooks", Summary: "Webhook endpoints (secrets hidden)", Tag: "admin", Auth: openapi.Supervisor},

@@ -172,7 +172,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 
 	auditor := audit.NewRecorder(bus)
-	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, Purger: bus, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
+	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, Purger: bus, RoutingSettings: routingCfg, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
 		info, data, err := mailer.Attachment(ctx, id)
 		return info.ConversationID, info.Name, info.ContentType, data, err
 	}, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
