@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -41,6 +42,9 @@ type Config struct {
 	ExternalBotKey  string
 	WidgetOrigins   string
 	RoutingConfig   string
+	SMTPTLSCert     string
+	SMTPTLSKey      string
+	SMTPMaxBytes    string
 }
 
 type setting struct {
@@ -65,6 +69,9 @@ func (c *Config) settings() []setting {
 		{"twilio-auth-token", "CIVICDESK_TWILIO_AUTH_TOKEN", "", "Twilio auth token (checks X-Twilio-Signature)", &c.TwilioToken},
 		{"twilio-from", "CIVICDESK_TWILIO_FROM", "", "the agency's SMS number", &c.TwilioFrom},
 		{"twilio-base-url", "CIVICDESK_TWILIO_BASE_URL", "https://api.twilio.com", "Twilio API base URL", &c.TwilioBaseURL},
+		{"smtp-tls-cert", "CIVICDESK_SMTP_TLS_CERT", "", "PEM certificate for inbound STARTTLS (with smtp-tls-key)", &c.SMTPTLSCert},
+		{"smtp-tls-key", "CIVICDESK_SMTP_TLS_KEY", "", "PEM key for inbound STARTTLS", &c.SMTPTLSKey},
+		{"smtp-max-bytes", "CIVICDESK_SMTP_MAX_BYTES", "10485760", "largest inbound email in bytes (552 beyond)", &c.SMTPMaxBytes},
 		{"email-domain", "CIVICDESK_EMAIL_DOMAIN", "civicdesk.localhost", "domain of inbound email", &c.EmailDomain},
 		{"email-from", "CIVICDESK_EMAIL_FROM", "", "sender of outbound email (default help@<domain>)", &c.EmailFrom},
 		{"smtp-relay", "CIVICDESK_SMTP_RELAY", "", "SMTP relay host:port for outbound email", &c.SMTPRelay},
@@ -122,6 +129,12 @@ func (c *Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("smtp-addr (CIVICDESK_SMTP_ADDR) %q is not host:port", c.SMTPAddr))
+	}
+	if n, err := strconv.ParseInt(c.SMTPMaxBytes, 10, 64); err != nil || n < 1024 {
+		errs = append(errs, fmt.Errorf("smtp-max-bytes (CIVICDESK_SMTP_MAX_BYTES) must be a number of bytes of at least 1024, not %q", c.SMTPMaxBytes))
+	}
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		errs = append(errs, errors.New("smtp-tls-cert and smtp-tls-key (CIVICDESK_SMTP_TLS_*) go together: set both or neither"))
 	}
 	if c.RateLimit != "on" && c.RateLimit != "off" {
 		errs = append(errs, fmt.Errorf("rate-limit (CIVICDESK_RATE_LIMIT) must be on or off, not %q", c.RateLimit))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -161,7 +162,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	// Email: SMTP in on the SMTP address, replies out through the relay (or
 	// the outbox records when none is set). Bound now so a busy port fails
 	// at start.
+	maxMail, _ := strconv.ParseInt(cfg.SMTPMaxBytes, 10, 64) // validated
 	mailer, err := email.New(email.Config{Addr: cfg.SMTPAddr, Domain: cfg.EmailDomain, From: cfg.EmailFrom, Relay: cfg.SMTPRelay,
+		TLSCertFile: cfg.SMTPTLSCert, TLSKeyFile: cfg.SMTPTLSKey, MaxMessageBytes: maxMail,
 		RateLimit: rateLimit}, store, bus, log)
 	if err != nil {
 		return err
