@@ -155,7 +155,7 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		}
 		// Announce even when the insert was a redelivery: the first attempt may
 		// have crashed before announcing, and the dedupe ids make it harmless.
-		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: conv, At: m.CreatedAt})
+		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: withoutDecisions(conv), At: m.CreatedAt})
 		if err != nil {
 			return fmt.Errorf("record message: encode event: %w", err)
 		}
@@ -180,6 +180,19 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		}
 	}
 	return nil
+}
+
+// withoutDecisions is the conversation as message events carry it: without
+// its routing decisions, which grow with every routing step and which no
+// reader of message events needs (the desk reads them with the
+// conversation). It halves what every message costs to store and decode.
+func withoutDecisions(c *civicdesk.Conversation) *civicdesk.Conversation {
+	if len(c.Decisions) == 0 {
+		return c
+	}
+	v := *c
+	v.Decisions = nil
+	return &v
 }
 
 // conversations reads the conversations of a batch, in one query when the

@@ -16,9 +16,9 @@ import (
 // pace calls fn at rate per second for d (open loop: the plan does not wait
 // for answers), from workers goroutines. fn gets the planned time, so that
 // latency counts any wait for a free worker.
-func pace(ctx context.Context, rate float64, d time.Duration, workers int, fn func(planned time.Time)) {
+func pace(ctx context.Context, rate float64, d time.Duration, workers int, fn func(planned time.Time)) (started int) {
 	if rate <= 0 {
-		return
+		return 0
 	}
 	jobs := make(chan time.Time, workers*4)
 	var wg sync.WaitGroup
@@ -48,10 +48,16 @@ loop:
 		}
 		due := int(float64(now.Sub(start))/step) + 1
 		for ; sent < due; sent++ {
+			planned := start.Add(time.Duration(float64(sent) * step))
+			if !planned.Before(end) {
+				break loop
+			}
 			select {
-			case jobs <- start.Add(time.Duration(float64(sent) * step)):
+			case jobs <- planned:
 			case <-ctx.Done():
 				break loop
+			case <-time.After(time.Until(end)):
+				break loop // the server is behind: what is not sent by the end is not sent
 			}
 		}
 		select {
@@ -62,6 +68,7 @@ loop:
 	}
 	close(jobs)
 	wg.Wait()
+	return sent
 }
 
 // report is what a run found, printed and optionally written as JSON.
@@ -79,6 +86,8 @@ type report struct {
 	CPUs         int              `json:"cpus"`
 	LoadBefore   string           `json:"loadAverageBefore"`
 	LoadAfter    string           `json:"loadAverageAfter"`
+	Planned      int64            `json:"planned"`
+	Sent         int64            `json:"sent"`
 	Accepted     int64            `json:"accepted"`
 	AcceptedRate float64          `json:"acceptedPerSecond"`
 	Replies      int64            `json:"replies"`
@@ -89,9 +98,17 @@ type report struct {
 	A2C          *deliveryReport  `json:"caseworkerToCitizen,omitempty"`
 	Errors       map[string]int64 `json:"errors"`
 	PeakRSS      int64            `json:"serverPeakRssBytes"`
-	FinalRSS     int64            `json:"serverFinalRssBytes"`
-	Idle         *idleReport      `json:"idle,omitempty"`
-	Recorder     *recorderReport  `json:"recorder,omitempty"`
+	// ServerCPUSeconds is the CPU time the server used from the start of
+	// the load until the recorder caught up; per message (citizen messages
+	// and replies), in microseconds.
+	ServerCPUSeconds    float64 `json:"serverCpuSeconds,omitempty"`
+	ServerCPUPerMessage float64 `json:"serverCpuMicrosecondsPerMessage,omitempty"`
+	// CPU is how busy the machine was during the load, in CPUs: the
+	// server, this generator, and everything else (the noise).
+	CPU      cpuShare        `json:"cpuDuringLoad"`
+	FinalRSS int64           `json:"serverFinalRssBytes"`
+	Idle     *idleReport     `json:"idle,omitempty"`
+	Recorder *recorderReport `json:"recorder,omitempty"`
 }
 
 type deliveryReport struct {
@@ -108,7 +125,8 @@ type idleReport struct {
 	RSSAfterHold      int64   `json:"rssAfterHold"`
 	PerSocketConnect  float64 `json:"rssPerSocketAfterConnect"`
 	PerSocketHold     float64 `json:"rssPerSocketAfterHold"`
-	RuntimePerSocket  float64 `json:"heapAndStacksPerSocket"`
+	RuntimePerSocket  float64 `json:"heapInuseAndStacksPerSocket"`
+	LivePerSocket     float64 `json:"liveHeapAndStacksAfterGCPerSocket,omitempty"`
 	GoroutinesPerSock float64 `json:"goroutinesPerSocket"`
 	ConnectSeconds    float64 `json:"connectSeconds"`
 }
@@ -236,12 +254,13 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		}
 	}
 
-	if withDesk {
-		// Every citizen asks for a person first; routing assigns as many as
-		// the caseworkers' capacity holds, the rest wait in queues.
-		want := min(cfg.visitors, cfg.agents*5)
+	if len(vs) > 0 && cfg.warmup > 0 {
+		// Warm-up: every citizen asks for a person first, so the bot hands
+		// the conversation off at once; the load that is measured is the
+		// conversation that follows (with a caseworker, or queued for one).
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 32)
+		gap := time.Duration(float64(time.Second) / cfg.rate)
 		for _, v := range vs {
 			wg.Add(1)
 			sem <- struct{}{}
@@ -250,8 +269,18 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 				defer func() { <-sem }()
 				cs.send(ctx, v, time.Now(), nil)
 			}()
+			time.Sleep(gap)
 		}
 		wg.Wait()
+		if !withDesk {
+			// Let the bot and routing take the first messages before the clock starts.
+			waitRecorded(ctx, client, base, min(cfg.warmup, 10*time.Second))
+		}
+	}
+	if withDesk {
+		// Routing assigns as many conversations as the caseworkers' capacity
+		// holds; the rest wait in queues.
+		want := min(cfg.visitors, cfg.agents*5)
 		deadline := time.Now().Add(cfg.warmup)
 		last, lastChange := -1, time.Now()
 		for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -276,6 +305,8 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	st.sendLag.reset()
 	recBefore, _ := scrape(ctx, client, base+"/metrics")
 	// The load.
+	cpuBefore, cpuErr := procCPU(pid)
+	markStart := markCPU(pid)
 	loadStart := time.Now()
 	acceptedBefore := st.accepted.Load()
 	var loadWG sync.WaitGroup
@@ -288,11 +319,13 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 			if withDesk {
 				track = c2a
 			}
-			pace(ctx, cfg.rate, cfg.duration, cfg.workers, func(planned time.Time) {
+			n := pace(ctx, cfg.rate, cfg.duration, cfg.workers, func(planned time.Time) {
 				if v := cs.pick(onlyAssigned); v != nil {
 					cs.send(ctx, v, planned, track)
 				}
 			})
+			rep.Planned = int64(cfg.rate * cfg.duration.Seconds())
+			rep.Sent = int64(n)
 		}()
 	}
 	var smtpS *smtpSender
@@ -320,6 +353,7 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 	loadWG.Wait()
 	loadSeconds := time.Since(loadStart).Seconds()
+	rep.CPU = markStart.until(markCPU(pid))
 	if smtpS != nil {
 		smtpS.close()
 	}
@@ -341,6 +375,13 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	stopProgress()
 	progWG.Wait()
 
+	if cpuAfter, err := procCPU(pid); err == nil && cpuErr == nil && pid > 0 {
+		// Until the recorder caught up: the work the load caused.
+		rep.ServerCPUSeconds = (cpuAfter - cpuBefore).Seconds()
+		if n := st.accepted.Load() - acceptedBefore + st.replies.Load(); n > 0 {
+			rep.ServerCPUPerMessage = rep.ServerCPUSeconds / float64(n) * 1e6
+		}
+	}
 	rep.Seconds = loadSeconds
 	rep.Accepted = st.accepted.Load() - acceptedBefore
 	rep.AcceptedRate = float64(rep.Accepted) / loadSeconds
@@ -420,6 +461,13 @@ func openIdle(ctx, sockCtx context.Context, cfg config, cs *citizens, mem *memWa
 		}
 	}
 	settle()
+	var liveBefore int64
+	if cfg.pprofURL != "" {
+		var err error
+		if liveBefore, err = liveAfterGC(ctx, client, cfg.pprofURL); err != nil {
+			logf("live heap: %v", err)
+		}
+	}
 	ir := &idleReport{Sockets: n, RSSBefore: mem.sample(ctx)}
 	rtBefore, rtErr := readRuntimeMem(ctx, client, base)
 	logf("opening %d idle widget sockets (server RSS before: %s)", n, mib(ir.RSSBefore))
@@ -437,8 +485,32 @@ func openIdle(ctx, sockCtx context.Context, cfg config, cs *citizens, mem *memWa
 		ir.RuntimePerSocket = (rtAfter.heapInuse + rtAfter.stackInuse - rtBefore.heapInuse - rtBefore.stackInuse) / float64(n)
 		ir.GoroutinesPerSock = (rtAfter.goroutines - rtBefore.goroutines) / float64(n)
 	}
+	if liveBefore > 0 {
+		if liveAfter, err := liveAfterGC(ctx, client, cfg.pprofURL); err == nil {
+			ir.LivePerSocket = float64(liveAfter-liveBefore) / float64(n)
+		}
+	}
 	logf("%d idle sockets open in %.1fs: server RSS %s, %s per socket", n, ir.ConnectSeconds, mib(ir.RSSAfterConnect), kib(ir.PerSocketConnect))
 	return ir, nil
+}
+
+// waitRecorded waits (at most d) until the server has recorded every widget
+// message it accepted, then two seconds more for the bot and routing.
+func waitRecorded(ctx context.Context, client *http.Client, base string, d time.Duration) {
+	const acc = `civicdesk_accepted_total{channel="webchat"}`
+	const rec = `civicdesk_messages_total{channel="webchat",direction="in"}`
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		m, err := scrape(ctx, client, base+"/metrics")
+		if err != nil || m[rec] >= m[acc] {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+	}
 }
 
 // recorderCatchUp waits (until deadline) for the server to have recorded
@@ -496,7 +568,7 @@ func printReport(w io.Writer, cfg config, r *report) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  machine      %d CPUs, %s %s/%s; load average %s before, %s after\n", r.CPUs, runtime.Version(), runtime.GOOS, runtime.GOARCH, r.LoadBefore, r.LoadAfter)
 	if r.Mode != "idle" {
-		fmt.Fprintf(w, "  throughput   %d widget messages accepted (202) = %.1f/s", r.Accepted, r.AcceptedRate)
+		fmt.Fprintf(w, "  throughput   %d widget messages accepted (202) = %.1f/s; %d of %d planned were sent", r.Accepted, r.AcceptedRate, r.Sent, r.Planned)
 		if r.Replies > 0 {
 			fmt.Fprintf(w, "; %d caseworker replies", r.Replies)
 		}
@@ -521,12 +593,22 @@ func printReport(w io.Writer, cfg config, r *report) {
 		fmt.Fprintf(w, "  recorder     %.0f of %.0f accepted widget messages recorded, %.1fs after the load stopped\n", rr.Recorded, rr.AcceptedByServer, rr.CatchUpSeconds)
 	}
 	printErrors(w, r.Errors)
+	if r.CPU.Capacity > 0 {
+		fmt.Fprintf(w, "  CPU in use   during the load, of %.1f CPUs: server %.2f, this generator %.2f, other processes %.2f (the noise)\n",
+			r.CPU.Capacity, r.CPU.Server, r.CPU.Generator, r.CPU.Others)
+	}
+	if r.ServerCPUSeconds > 0 {
+		fmt.Fprintf(w, "  server CPU   %.1fs during the load and its catch-up = %.0fµs per message (of %d CPUs × %.1fs)\n", r.ServerCPUSeconds, r.ServerCPUPerMessage, r.CPUs, r.Seconds)
+	}
 	fmt.Fprintf(w, "  memory       server peak RSS %s, at the end %s\n", mib(r.PeakRSS), mib(r.FinalRSS))
 	if ir := r.Idle; ir != nil {
 		fmt.Fprintf(w, "  idle sockets %d opened in %.1fs; server RSS %s before → %s after connect (%s per socket) → %s after holding (%s per socket)\n",
 			ir.Sockets, ir.ConnectSeconds, mib(ir.RSSBefore), mib(ir.RSSAfterConnect), kib(ir.PerSocketConnect), mib(ir.RSSAfterHold), kib(ir.PerSocketHold))
 		if ir.RuntimePerSocket != 0 {
-			fmt.Fprintf(w, "               Go heap + stacks %s per socket, %.2f goroutines per socket\n", kib(ir.RuntimePerSocket), ir.GoroutinesPerSock)
+			fmt.Fprintf(w, "               Go heap in use + stacks %s per socket (garbage included), %.2f goroutines per socket\n", kib(ir.RuntimePerSocket), ir.GoroutinesPerSock)
+		}
+		if ir.LivePerSocket != 0 {
+			fmt.Fprintf(w, "               live heap + stacks after a GC: %s per socket\n", kib(ir.LivePerSocket))
 		}
 	}
 }

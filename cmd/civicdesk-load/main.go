@@ -34,6 +34,7 @@ type config struct {
 	replyEvery   int
 	noSockets    bool
 	serverPID    int
+	pprofURL     string
 	smsRate      float64
 	smsTo        string
 	twilioToken  string
@@ -70,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.replyEvery, "reply-every", 5, "a caseworker answers every Nth citizen message it receives (0: never)")
 	fs.BoolVar(&c.noSockets, "no-visitor-sockets", false, "sending citizens hold no WebSocket (send mode)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "pid of the server, for its memory from /proc (default: found from the listening port, else /metrics)")
+	fs.StringVar(&c.pprofURL, "pprof-url", "", "the server's pprof address (CIVICDESK_PPROF), e.g. http://127.0.0.1:6060: idle mode then also measures live heap after a GC")
 	fs.Float64Var(&c.smsRate, "sms-rate", 0, "inbound SMS webhooks per second (POST /api/v1/channels/sms/twilio)")
 	fs.StringVar(&c.smsTo, "sms-to", "+15550001000", "the agency number the SMS are sent to")
 	fs.StringVar(&c.twilioToken, "twilio-auth-token", "", "sign SMS webhooks with this Twilio auth token (when the server checks signatures)")
@@ -121,6 +123,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if _, err := parseTarget(c.url); err != nil {
 		return c, err
+	}
+	if c.pprofURL != "" {
+		u, err := parseTarget(c.pprofURL)
+		if err != nil {
+			return c, fmt.Errorf("--pprof-url: %w", err)
+		}
+		c.pprofURL = u.String()
 	}
 	if c.smtpRate > 0 {
 		if err := checkLoopback(c.smtpAddr); err != nil {

@@ -206,3 +206,115 @@ func readRuntimeMem(ctx context.Context, client *http.Client, base string) (runt
 	}
 	return runtimeMem{heapInuse: v["go_memstats_heap_inuse_bytes"], stackInuse: v["go_memstats_stack_inuse_bytes"], goroutines: v["go_goroutines"]}, nil
 }
+
+// liveAfterGC asks the server's pprof endpoint (CIVICDESK_PPROF) for a
+// garbage collection and returns the live heap plus goroutine stacks then:
+// memory that does not depend on when the collector last ran.
+func liveAfterGC(ctx context.Context, client *http.Client, pprofURL string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", pprofURL+"/debug/pprof/heap?debug=1&gc=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("GET %s: %d", req.URL, resp.StatusCode)
+	}
+	var heap, stack int64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
+			heap, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+		if v, ok := strings.CutPrefix(line, "# Stack = "); ok {
+			stack, _ = strconv.ParseInt(strings.TrimSpace(strings.Split(v, "/")[0]), 10, 64)
+		}
+	}
+	if heap == 0 {
+		return 0, fmt.Errorf("no HeapAlloc in %s", req.URL)
+	}
+	return heap + stack, sc.Err()
+}
+
+// procCPU returns the user+system CPU time a process has used so far.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command (which may hold spaces) start after ")".
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("odd /proc/%d/stat", pid)
+	}
+	fs := strings.Fields(string(b[i+1:]))
+	if len(fs) < 13 {
+		return 0, fmt.Errorf("odd /proc/%d/stat", pid)
+	}
+	utime, _ := strconv.ParseInt(fs[11], 10, 64)
+	stime, _ := strconv.ParseInt(fs[12], 10, 64)
+	const hz = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / hz, nil
+}
+
+// machineCPU returns the CPU time all CPUs spent busy and in total so far,
+// from /proc/stat.
+func machineCPU() (busy, total time.Duration, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fs := strings.Fields(line)
+	if len(fs) < 6 || fs[0] != "cpu" {
+		return 0, 0, fmt.Errorf("odd /proc/stat")
+	}
+	var sum, idle int64
+	for i, f := range fs[1:] {
+		v, _ := strconv.ParseInt(f, 10, 64)
+		if i >= 7 { // guest time is already in user time
+			break
+		}
+		sum += v
+		if i == 3 || i == 4 { // idle, iowait
+			idle += v
+		}
+	}
+	const hz = 100
+	return time.Duration(sum-idle) * time.Second / hz, time.Duration(sum) * time.Second / hz, nil
+}
+
+// cpuShare splits the machine's CPU over a run: the server, this generator
+// and everything else (other people's builds and tests), in CPUs.
+type cpuShare struct {
+	Server, Generator, Others, Capacity float64
+}
+
+type cpuMark struct {
+	at                        time.Time
+	server, self, busy, total time.Duration
+}
+
+func markCPU(pid int) cpuMark {
+	m := cpuMark{at: time.Now()}
+	m.server, _ = procCPU(pid)
+	m.self, _ = procCPU(os.Getpid())
+	m.busy, m.total, _ = machineCPU()
+	return m
+}
+
+func (a cpuMark) until(b cpuMark) cpuShare {
+	wall := b.at.Sub(a.at).Seconds()
+	if wall <= 0 {
+		return cpuShare{}
+	}
+	s := cpuShare{Server: (b.server - a.server).Seconds() / wall, Generator: (b.self - a.self).Seconds() / wall,
+		Capacity: (b.total - a.total).Seconds() / wall}
+	s.Others = max(0, (b.busy-a.busy).Seconds()/wall-s.Server-s.Generator)
+	return s
+}

@@ -26,6 +26,9 @@ type Store struct {
 	stmtGetMessage      *sql.Stmt
 	stmtListMessages    *sql.Stmt
 	stmtGetToken        *sql.Stmt
+
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
 }
 
 // Config says where the database lives.
@@ -40,12 +43,15 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("sqlitestore: empty path")
 	}
-	dsn := "file:" + cfg.Path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate"
+	dsn := "file:" + cfg.Path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_pragma=wal_autocheckpoint(20000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", cfg.Path, err)
 	}
 	db.SetMaxOpenConns(8)
+	// Keep every connection open: closing one throws away its page cache and
+	// its prepared statements (database/sql keeps only 2 idle by default).
+	db.SetMaxIdleConns(8)
 	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
@@ -55,7 +61,36 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.stopCheckpoints = make(chan struct{})
+	s.checkpointsDone = make(chan struct{})
+	go s.checkpoints(s.stopCheckpoints, s.checkpointsDone)
 	return s, nil
+}
+
+// checkpointEvery is how often the background checkpointer copies the
+// write-ahead log into the database.
+const checkpointEvery = 500 * time.Millisecond
+
+// checkpoints copies the write-ahead log into the database in the
+// background (PASSIVE: writers and readers go on meanwhile), so that commits
+// do not do it themselves: with SQLite's default a commit that finds 1,000
+// pages in the log copies them before it returns, which stalls the writer
+// (the recorder) and copies a page again for every commit that touched it.
+// wal_autocheckpoint(20000) remains as a backstop should this fall behind.
+func (s *Store) checkpoints(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, _ = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		cancel()
+	}
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -128,6 +163,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		close(s.stopCheckpoints)
+		<-s.checkpointsDone
+		s.stopCheckpoints = nil
+	}
 	for _, st := range []*sql.Stmt{s.stmtGetConversation, s.stmtOpenLookup, s.stmtInsertMessage, s.stmtGetMessage, s.stmtListMessages, s.stmtGetToken} {
 		if st != nil {
 			st.Close()

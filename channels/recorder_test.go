@@ -1,0 +1,152 @@
+package channels_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/channels"
+	"github.com/civicdesk/civicdesk/internal/natsbus"
+	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+)
+
+// The recorder stores every accepted message exactly once, in stream order,
+// announces each once (in batches when many wait), and a message sent again
+// after JetStream forgot its id stores nothing and announces what is stored.
+func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close()
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+
+	const convs, perConv = 4, 150
+	now := civicdesk.Now()
+	for c := range convs {
+		cv := civicdesk.Conversation{ID: fmt.Sprintf("cv_%d", c), ContactID: fmt.Sprintf("ct_%d", c), Channel: civicdesk.ChannelWebchat,
+			State: civicdesk.StateAssigned, AssignedAgentID: "ag_1", Priority: 10, CreatedAt: now, UpdatedAt: now}
+		if _, _, err := store.OpenConversation(ctx, cv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	events := map[string]int{}
+	var order []string
+	unsub, err := bus.Subscribe(civicdesk.ConvSubject(civicdesk.VerbMessage, "*"), func(_ string, data []byte) {
+		var ev civicdesk.Event
+		if err := json.Unmarshal(data, &ev); err != nil || ev.Message == nil || ev.Conversation == nil || ev.Conversation.AssignedAgentID != "ag_1" {
+			t.Errorf("bad event %s", data)
+			return
+		}
+		mu.Lock()
+		events[ev.Message.ID]++
+		order = append(order, ev.Message.ID)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unsub()
+
+	// Everything is accepted before the recorder runs, so it finds a backlog.
+	var ids []string
+	accept := func(i int, dedupe string) civicdesk.Message {
+		c := i % convs
+		m := civicdesk.Message{ID: fmt.Sprintf("msg_%04d", i), ConversationID: fmt.Sprintf("cv_%d", c), ContactID: fmt.Sprintf("ct_%d", c),
+			Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen}, Text: fmt.Sprintf("text %d", i), CreatedAt: now, Channel: civicdesk.ChannelWebchat}
+		if _, err := channels.Accept(ctx, bus, string(civicdesk.ChannelWebchat), m, dedupe); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for i := range convs * perConv {
+		ids = append(ids, accept(i, fmt.Sprintf("d%d", i)).ID)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := channels.NewRecorder(store, bus, log).Run(rctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	defer func() { stop(); wg.Wait() }()
+
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("every event", func() bool { mu.Lock(); defer mu.Unlock(); return len(order) >= len(ids) })
+	for c := range convs {
+		ms, err := store.ListMessages(ctx, fmt.Sprintf("cv_%d", c), 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != perConv {
+			t.Fatalf("cv_%d holds %d messages, want %d", c, len(ms), perConv)
+		}
+		for i, m := range ms {
+			if want := fmt.Sprintf("msg_%04d", i*convs+c); m.ID != want || (i > 0 && m.Seq <= ms[i-1].Seq) {
+				t.Fatalf("cv_%d message %d = %s seq %d, want %s in sequence order", c, i, m.ID, m.Seq, want)
+			}
+		}
+	}
+	mu.Lock()
+	for i, id := range order {
+		if events[id] != 1 {
+			t.Errorf("message %s announced %d times", id, events[id])
+		}
+		if id != ids[i] {
+			t.Fatalf("announcement %d is %s, want %s (stream order)", i, id, ids[i])
+		}
+	}
+	mu.Unlock()
+
+	// The same message again under a new dedupe id (as after JetStream's
+	// window): nothing new is stored; the stored one is announced (again).
+	first, err := store.GetMessage(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := first
+	again.Seq, again.Text = 0, "changed"
+	if _, err := channels.Accept(ctx, bus, string(civicdesk.ChannelWebchat), again, "another-dedupe-id"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the repeat's announcement", func() bool { mu.Lock(); defer mu.Unlock(); return events[ids[0]] == 2 })
+	stored, err := store.GetMessage(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Seq != first.Seq || stored.Text != first.Text {
+		t.Fatalf("the repeat changed the stored message: %+v, was %+v", stored, first)
+	}
+	if ms, _ := store.ListMessages(ctx, "cv_0", 0, 0); len(ms) != perConv {
+		t.Fatalf("cv_0 holds %d messages after the repeat, want %d", len(ms), perConv)
+	}
+}
