@@ -108,6 +108,12 @@ type Triage struct {
 	Confidence float64  `json:"confidence"`
 	Reasons    []string `json:"reasons"`
 	Summary    string   `json:"summary,omitempty"`
+	// BotStep is what the bot last did on the conversation ("asked",
+	// "answered", "handed_off") and BotStepFor the citizen message it did
+	// it for. The bot decides its next step from these, not from recorded
+	// history, which lags its own replies.
+	BotStep    string `json:"botStep,omitempty"`
+	BotStepFor string `json:"botStepFor,omitempty"`
 }
 
 // Conversation is one thread between a contact and the agency on one channel.

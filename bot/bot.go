@@ -112,6 +112,13 @@ const (
 	idSOS     = "msg_bot_emergency_"
 )
 
+// The bot's steps, saved in the triage record (Triage.BotStep).
+const (
+	stepAsked     = "asked"
+	stepAnswered  = "answered"
+	stepHandedOff = "handed_off"
+)
+
 func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	var ev civicdesk.Event
 	if err := json.Unmarshal(d.Data, &ev); err != nil || ev.Message == nil {
@@ -147,6 +154,24 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		}
 		if h.Author.Kind == civicdesk.AuthorBot {
 			greeted = true // the first bot message carries the greeting
+		}
+	}
+	// The bot's own replies reach the history only after the recorder has
+	// stored them, possibly after many more citizen messages (a backlog after
+	// a restart): the step saved on the conversation before each reply is
+	// what says what the bot has done. A redelivery of the message a step
+	// was taken for repeats that step (its reply id makes it idempotent).
+	if t := conv.Triage; t != nil && t.BotStep != "" {
+		greeted = true
+		if t.BotStepFor != m.ID {
+			switch t.BotStep {
+			case stepAsked:
+				asked = true
+			case stepAnswered:
+				answered = true
+			case stepHandedOff:
+				handedOff = true
+			}
 		}
 	}
 	if handedOff && conv.State == civicdesk.StateBot && conv.Triage != nil {
@@ -225,14 +250,14 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		text := greet + phrase(lang, func(p phrases) string { return p.kbAnswer }, map[string]string{
 			"title": a.Title, "url": a.URL, "summary": a.Summary})
 		t.Reasons = append(t.Reasons, fmt.Sprintf("answered from article %q (score %.1f; matched %s)", a.ID, hit.Score, strings.Join(hit.Matched, ", ")))
-		if err := b.record(ctx, conv, t); err != nil {
+		if err := b.record(ctx, conv, t, stepAnswered, m.ID); err != nil {
 			return err
 		}
 		return b.say(ctx, conv, idKB+m.ID, text)
 	}
 	if b.unsure(t, m.Text) {
 		t.Reasons = append(t.Reasons, fmt.Sprintf("confidence %.2f below %.2f: asked one clarifying question", t.Confidence, b.cfg.ClarifyBelow))
-		if err := b.record(ctx, conv, t); err != nil {
+		if err := b.record(ctx, conv, t, stepAsked, m.ID); err != nil {
 			return err
 		}
 		return b.say(ctx, conv, idAsk+m.ID, greet+phrase(lang, func(p phrases) string { return p.clarify }, vars))
@@ -263,8 +288,10 @@ func (b *Bot) answer(text, lang string, t civicdesk.Triage) (kb.Hit, bool) {
 	return kb.Hit{}, false
 }
 
-// record saves the triage on the conversation while it stays with the bot.
-func (b *Bot) record(ctx context.Context, conv civicdesk.Conversation, t civicdesk.Triage) error {
+// record saves the triage on the conversation while it stays with the bot,
+// with the step the bot is about to take for message msgID.
+func (b *Bot) record(ctx context.Context, conv civicdesk.Conversation, t civicdesk.Triage, step, msgID string) error {
+	t.BotStep, t.BotStepFor = step, msgID
 	conv.Triage = &t
 	conv.DepartmentID = t.Department
 	conv.Priority = t.Urgency.Priority()
@@ -286,12 +313,13 @@ func (b *Bot) handoff(ctx context.Context, conv civicdesk.Conversation, m *civic
 	}
 	metrics.Triages.WithLabelValues(t.Department, string(t.Urgency)).Inc()
 	conv.LastMessage = preview(m.Text)
-	if err := b.record(ctx, conv, t); err != nil {
+	if err := b.record(ctx, conv, t, stepHandedOff, m.ID); err != nil {
 		return err
 	}
 	if err := b.say(ctx, conv, key, greet+text); err != nil {
 		return err
 	}
+	t.BotStep, t.BotStepFor = stepHandedOff, m.ID
 	conv.Triage, conv.DepartmentID, conv.Priority = &t, t.Department, t.Urgency.Priority()
 	return b.publishHandoff(ctx, conv)
 }

@@ -597,7 +597,7 @@ func printReport(w io.Writer, cfg config, r *report) {
 		fmt.Fprintf(w, "  CPU in use   during the load, of %.1f CPUs: server %.2f, this generator %.2f, other processes %.2f (the noise)\n",
 			r.CPU.Capacity, r.CPU.Server, r.CPU.Generator, r.CPU.Others)
 	}
-	if r.ServerCPUSeconds > 0 {
+	if r.ServerCPUSeconds > 0 && r.ServerCPUPerMessage > 0 {
 		fmt.Fprintf(w, "  server CPU   %.1fs during the load and its catch-up = %.0fµs per message (of %d CPUs × %.1fs)\n", r.ServerCPUSeconds, r.ServerCPUPerMessage, r.CPUs, r.Seconds)
 	}
 	fmt.Fprintf(w, "  memory       server peak RSS %s, at the end %s\n", mib(r.PeakRSS), mib(r.FinalRSS))

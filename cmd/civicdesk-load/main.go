@@ -78,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.smtpRate, "smtp-rate", 0, "inbound mails per second over SMTP")
 	fs.StringVar(&c.smtpAddr, "smtp-addr", "127.0.0.1:2525", "the server's inbound SMTP address (loopback only)")
 	fs.StringVar(&c.emailDomain, "email-domain", "civicdesk.localhost", "domain the server accepts mail for")
-	fs.DurationVar(&c.warmup, "warmup", 20*time.Second, "e2e/mixed: at most this long for conversations to reach caseworkers before measuring")
+	fs.DurationVar(&c.warmup, "warmup", 20*time.Second, "warm-up before measuring: every citizen first asks for a person (0: no warm-up); e2e/mixed wait at most this long for conversations to reach caseworkers")
 	fs.DurationVar(&c.drain, "drain", 15*time.Second, "after the load, wait at most this long for outstanding deliveries")
 	fs.BoolVar(&c.cleanup, "cleanup", true, "close conversations left by earlier runs (e2e/mixed) and this run's, so runs can repeat")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the report as JSON to this file")

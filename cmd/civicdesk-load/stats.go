@@ -101,12 +101,16 @@ func fmtDur(d time.Duration) string {
 
 // errorCounts counts failures by kind ("http 503", "timeout", …).
 type errorCounts struct {
-	mu    sync.Mutex
-	kinds map[string]int64
-	total atomic.Int64
+	mu     sync.Mutex
+	kinds  map[string]int64
+	total  atomic.Int64
+	hinted atomic.Bool
 }
 
 func (e *errorCounts) add(kind string) {
+	if strings.Contains(kind, "http 429") && !e.hinted.Swap(true) {
+		logf("the server rate-limits (%s): run it with --rate-limit off (CIVICDESK_RATE_LIMIT=off) for load tests", kind)
+	}
 	e.total.Add(1)
 	e.mu.Lock()
 	if e.kinds == nil {
@@ -220,8 +224,4 @@ func fmtMS(v float64) string {
 		return fmt.Sprintf("%.3fms", v)
 	}
 	return fmt.Sprintf("%.1fms", v)
-}
-
-func indent(s string) string {
-	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }

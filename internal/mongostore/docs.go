@@ -38,6 +38,8 @@ type triageDoc struct {
 	Confidence float64  `bson:"confidence"`
 	Reasons    []string `bson:"reasons"`
 	Summary    string   `bson:"summary"`
+	BotStep    string   `bson:"botStep,omitempty"`
+	BotStepFor string   `bson:"botStepFor,omitempty"`
 }
 
 type conversationDoc struct {
@@ -196,6 +198,8 @@ func conversationToDoc(c civicdesk.Conversation) conversationDoc {
 			Confidence: t.Confidence,
 			Reasons:    t.Reasons,
 			Summary:    t.Summary,
+			BotStep:    t.BotStep,
+			BotStepFor: t.BotStepFor,
 		}
 	}
 	return d
@@ -235,6 +239,8 @@ func (d conversationDoc) domain() civicdesk.Conversation {
 			Confidence: t.Confidence,
 			Reasons:    t.Reasons,
 			Summary:    t.Summary,
+			BotStep:    t.BotStep,
+			BotStepFor: t.BotStepFor,
 		}
 	}
 	return c
