@@ -148,6 +148,9 @@ type Conversation struct {
 	// InterpreterNeeded says routing dropped the language requirement: the
 	// caseworker may not speak Triage.Language.
 	InterpreterNeeded bool `json:"interpreterNeeded,omitempty"`
+	// AnonymizedAt is when retention replaced its text and dropped the
+	// contact's details; the numbers stay for the statistics.
+	AnonymizedAt *time.Time `json:"anonymizedAt,omitempty"`
 }
 
 // Contact is a citizen, as far as the agency knows them.
@@ -212,7 +215,18 @@ func (a Agent) InDepartment(id string) bool {
 type Department struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// RetentionDays is how many days closed conversations are kept (0 =
+	// forever); after that RetentionAction ("delete" or "anonymize") is
+	// applied to them.
+	RetentionDays   int    `json:"retentionDays,omitempty"`
+	RetentionAction string `json:"retentionAction,omitempty"`
 }
+
+// The retention actions of a department.
+const (
+	RetentionDelete    = "delete"
+	RetentionAnonymize = "anonymize"
+)
 
 // Note is an internal note on a conversation, never shown to the citizen.
 type Note struct {
@@ -244,6 +258,7 @@ type TokenKind string
 const (
 	TokenVisitor TokenKind = "visitor" // a widget visitor's bearer token
 	TokenSession TokenKind = "session" // a staff member's sign-in session
+	TokenAPI     TokenKind = "api"     // an integration's API token; SubjectID is its record's id
 )
 
 // Token is a stored credential. Only the SHA-256 hash of the secret is kept.
@@ -252,6 +267,9 @@ type Token struct {
 	Kind      TokenKind `json:"kind"`
 	SubjectID string    `json:"subjectId"` // contact id or agent id
 	ExpiresAt time.Time `json:"expiresAt"`
+	// LastSeenAt is when a session was last used, for the idle timeout;
+	// zero until then. It is written at most once a minute.
+	LastSeenAt time.Time `json:"lastSeenAt,omitzero"`
 }
 
 // ConversationFilter selects conversations; empty fields match everything.

@@ -187,7 +187,10 @@ func (d *Desk) putAgent(c echo.Context) error {
 		return err
 	}
 	if a.Disabled {
-		// Routing takes their conversations back.
+		// Their sessions end at once; routing takes their conversations back.
+		if _, err := d.endSessions(ctx, a.ID); err != nil {
+			return err
+		}
 		if err := d.changeStatus(ctx, a.ID, civicdesk.StatusOffline); err != nil {
 			return err
 		}
@@ -197,14 +200,42 @@ func (d *Desk) putAgent(c echo.Context) error {
 
 var deptIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
+// departmentRequest is a department as sent; retention fields left out keep
+// the department's current retention.
+type departmentRequest struct {
+	ID              string  `json:"id"`
+	Name            string  `json:"name"`
+	RetentionDays   *int    `json:"retentionDays"`
+	RetentionAction *string `json:"retentionAction"`
+}
+
 func (d *Desk) putDepartment(c echo.Context) error {
-	var req civicdesk.Department
-	if err := httpx.Bind(c, &req, 2<<10); err != nil {
+	var in departmentRequest
+	if err := httpx.Bind(c, &in, 2<<10); err != nil {
 		return err
+	}
+	req := civicdesk.Department{ID: in.ID, Name: in.Name}
+	if in.RetentionDays == nil || in.RetentionAction == nil {
+		ds, err := d.store.ListDepartments(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(ds, func(x civicdesk.Department) bool { return x.ID == in.ID }); i >= 0 {
+			req.RetentionDays, req.RetentionAction = ds[i].RetentionDays, ds[i].RetentionAction
+		}
+	}
+	if in.RetentionDays != nil {
+		req.RetentionDays = *in.RetentionDays
+	}
+	if in.RetentionAction != nil {
+		req.RetentionAction = *in.RetentionAction
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	if !deptIDRE.MatchString(req.ID) || req.Name == "" || len(req.Name) > 100 {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "id must be 1-40 lower-case letters, digits or -, and a name is required")
+	}
+	if err := checkRetention(&req); err != nil {
+		return err
 	}
 	if err := d.audit(c, "config", "department/"+req.ID, nil); err != nil {
 		return err
@@ -213,4 +244,24 @@ func (d *Desk) putDepartment(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"department": req})
+}
+
+// checkRetention validates a department's retention: days 0 (keep forever)
+// to 36500, and an action when days are set ("delete" by default).
+func checkRetention(d *civicdesk.Department) error {
+	if d.RetentionDays < 0 || d.RetentionDays > 36500 {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "retentionDays must be 0 (keep forever) to 36500")
+	}
+	if d.RetentionDays == 0 {
+		d.RetentionAction = ""
+		return nil
+	}
+	switch d.RetentionAction {
+	case "":
+		d.RetentionAction = civicdesk.RetentionDelete
+	case civicdesk.RetentionDelete, civicdesk.RetentionAnonymize:
+	default:
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "retentionAction must be \"delete\" or \"anonymize\"")
+	}
+	return nil
 }

@@ -34,6 +34,8 @@ type Store interface {
 	PutToken(ctx context.Context, t civicdesk.Token) error
 	GetToken(ctx context.Context, hash string) (civicdesk.Token, error)
 	DeleteToken(ctx context.Context, hash string) error
+	TouchToken(ctx context.Context, hash string, lastSeen time.Time) error
+	DeleteTokensOf(ctx context.Context, kind civicdesk.TokenKind, subject string) (int, error)
 	GetConversation(ctx context.Context, id string) (civicdesk.Conversation, error)
 	PutConversation(ctx context.Context, c civicdesk.Conversation) error
 	ListConversations(ctx context.Context, f civicdesk.ConversationFilter) ([]civicdesk.Conversation, error)
@@ -59,7 +61,13 @@ type Bus interface {
 
 // Config of the desk.
 type Config struct {
+	// SessionTTL is a session's absolute lifetime (default 12 h).
 	SessionTTL time.Duration
+	// SessionIdle ends a session unused for this long (default 30 min;
+	// negative: never).
+	SessionIdle time.Duration
+	// OIDC, when set, offers single sign-on (see oidc.go).
+	OIDC *OIDCConfig
 	// ServiceLevelTarget: a conversation answered within it counts toward
 	// the service level.
 	ServiceLevelTarget time.Duration
@@ -114,6 +122,7 @@ type Desk struct {
 	hub     *hub
 	loginIP *ratelimit.Limiter
 	locks   *lockout
+	sso     *sso // nil without OIDC
 }
 
 // SessionCookie is the name of the desk's session cookie.
@@ -123,6 +132,9 @@ const SessionCookie = "cd_session"
 func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 30 * time.Minute
 	}
 	if cfg.ServiceLevelTarget == 0 {
 		cfg.ServiceLevelTarget = 60 * time.Second
@@ -135,6 +147,13 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 		d.loginIP = ratelimit.New(0.5, 10)
 	}
 	d.hub = newHub(d.log)
+	if cfg.OIDC != nil {
+		sso, err := newSSO(*cfg.OIDC)
+		if err != nil {
+			return nil, err
+		}
+		d.sso = sso
+	}
 	return d, nil
 }
 
@@ -159,6 +178,7 @@ func (d *Desk) Register(e *echo.Echo) {
 	g.POST("/logout", d.logout, d.staff)
 	g.GET("/me", d.me, d.staff)
 	g.PUT("/me/status", d.setStatus, d.staff)
+	g.POST("/me/sessions/revoke", d.revokeMySessions, d.staff)
 	g.GET("/departments", d.departments, d.staff)
 	g.GET("/conversations", d.listConversations, d.staff)
 	g.GET("/conversations/:id", d.getConversation, d.staff)
@@ -179,12 +199,15 @@ func (d *Desk) Register(e *echo.Echo) {
 	}
 
 	d.registerAdmin(e)
+	d.registerIdentity(e)
 	s := e.Group("/api/v1/supervisor", d.staff, d.supervisorOnly)
 	s.GET("/queues", d.queues)
 	s.GET("/agents", d.agents)
 	s.POST("/conversations/:id/assign", d.assign)
 	s.GET("/audit", d.auditTrail)
 	s.GET("/stats", d.stats)
+	s.GET("/stats/history", d.history)
+	s.GET("/conversations", d.listAll)
 	s.GET("/export/conversations", d.exportConversations)
 	s.PUT("/canned", d.putCanned)
 	s.DELETE("/canned/:id", d.deleteCanned)
@@ -194,10 +217,14 @@ const agentKey = "cd.agent"
 
 func current(c echo.Context) civicdesk.Agent { return c.Get(agentKey).(civicdesk.Agent) }
 
-// staff authenticates a session: bearer header, ?token= (sockets) or cookie.
+// staff authenticates a session: bearer header, ?token= (sockets) or cookie;
+// or an integration's API token (bearer header only, see apitokens.go).
 func (d *Desk) staff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		secret := httpx.Bearer(c.Request())
+		if strings.HasPrefix(secret, APITokenPrefix) {
+			return d.apiTokenAuth(c, secret, next)
+		}
 		if secret == "" {
 			secret = c.QueryParam("token")
 		}
@@ -219,6 +246,9 @@ func (d *Desk) staff(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			return httpx.ErrUnauthenticated
+		}
+		if err := d.checkIdle(ctx, t); err != nil {
+			return err
 		}
 		a, err := d.store.GetAgent(ctx, t.SubjectID)
 		if err != nil || a.Disabled {
@@ -245,8 +275,8 @@ type loginRequest struct {
 }
 
 func (d *Desk) login(c echo.Context) error {
-	if !d.loginIP.Allow(c.RealIP()) {
-		return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many sign-in attempts; wait a minute")
+	if ok, wait := d.loginIP.Take(c.RealIP()); !ok {
+		return httpx.RateLimited(c, wait, "too many sign-in attempts; wait a minute")
 	}
 	var req loginRequest
 	if err := httpx.Bind(c, &req, 4<<10); err != nil {
@@ -276,29 +306,10 @@ func (d *Desk) login(c echo.Context) error {
 		return civicdesk.Errorf(civicdesk.CodeUnauthenticated, "wrong email or password")
 	}
 	d.locks.reset(req.Email)
-	secret, hash := auth.NewToken()
-	exp := d.cfg.Now().Add(d.cfg.SessionTTL).UTC().Truncate(time.Millisecond)
-	if err := d.store.PutToken(ctx, civicdesk.Token{Hash: hash, Kind: civicdesk.TokenSession, SubjectID: a.ID, ExpiresAt: exp}); err != nil {
+	secret, a, err := d.startSession(c, a, "password")
+	if err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: exp, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: d.cfg.SecureCookies})
-	// Signing in makes a caseworker available; supervisors, who mostly
-	// watch, keep their status until they set it.
-	if a.Role == civicdesk.RoleCaseworker {
-		if err := d.changeStatus(ctx, a.ID, civicdesk.StatusAvailable); err != nil {
-			return err
-		}
-		a.Status = civicdesk.StatusAvailable
-	}
-	if a.Status == "" {
-		a.Status = civicdesk.StatusOffline
-	}
-	c.Set(agentKey, a)
-	if err := d.audit(c, "signin", a.ID, nil); err != nil {
-		return err
-	}
-	d.log.Info("signed in", "agent", a.ID)
 	return c.JSON(http.StatusOK, map[string]any{"token": secret, "agent": a})
 }
 
@@ -425,8 +436,13 @@ func (d *Desk) listConversations(c echo.Context) error {
 	if f.States[0] == civicdesk.StateClosed && len(cs) > 200 {
 		cs = cs[len(cs)-200:]
 	}
+	return d.conversationList(c, cs)
+}
+
+// conversationList answers with cs, each showing the citizen's latest words.
+func (d *Desk) conversationList(c echo.Context, cs []civicdesk.Conversation) error {
 	for i := range cs {
-		if last, err := d.lastCitizenMessage(ctx, cs[i].ID); err == nil && last != "" {
+		if last, err := d.lastCitizenMessage(c.Request().Context(), cs[i].ID); err == nil && last != "" {
 			cs[i].LastMessage = last
 		}
 	}

@@ -27,9 +27,29 @@ type hub struct {
 	log     *slog.Logger
 	mu      sync.RWMutex
 	clients map[*client]struct{}
+	// statusAt is when each agent's status last changed, as seen on the
+	// bus by this replica (every replica sees every agent.status event), for
+	// the supervisor's "time in status"; unknown until a change is seen.
+	statusMu sync.Mutex
+	statusAt map[string]statusMark
 }
 
-func newHub(log *slog.Logger) *hub { return &hub{log: log, clients: map[*client]struct{}{}} }
+type statusMark struct {
+	status civicdesk.AgentStatus
+	at     time.Time
+}
+
+func newHub(log *slog.Logger) *hub {
+	return &hub{log: log, clients: map[*client]struct{}{}, statusAt: map[string]statusMark{}}
+}
+
+// statusSince reports when agent id's status last changed, if known.
+func (h *hub) statusSince(id string) (time.Time, bool) {
+	h.statusMu.Lock()
+	defer h.statusMu.Unlock()
+	m, ok := h.statusAt[id]
+	return m.at, ok
+}
 
 func (h *hub) add(cl *client) {
 	h.mu.Lock()
@@ -97,6 +117,19 @@ func (h *hub) dispatch(subject string, data []byte) {
 	switch ev.Type {
 	case "conversation.handoff", "conversation.transfer", "conversation.transcript":
 		return // requests to other parts, not news for people
+	case "agent.status":
+		if ev.AgentID != "" {
+			at := ev.At
+			if at.IsZero() {
+				at = time.Now()
+			}
+			// Setting the same status again (signing in twice) keeps the time.
+			h.statusMu.Lock()
+			if m, ok := h.statusAt[ev.AgentID]; (!ok || m.status != ev.Status) && len(h.statusAt) < 100000 {
+				h.statusAt[ev.AgentID] = statusMark{status: ev.Status, at: at.UTC()}
+			}
+			h.statusMu.Unlock()
+		}
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()

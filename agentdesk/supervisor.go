@@ -2,7 +2,9 @@ package agentdesk
 
 import (
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
@@ -159,6 +161,9 @@ type agentView struct {
 	civicdesk.Agent
 	Status              civicdesk.AgentStatus `json:"status"`
 	ActiveConversations int                   `json:"activeConversations"`
+	// StatusSince is when the status last changed, when this replica has
+	// seen it change (not across a restart).
+	StatusSince *time.Time `json:"statusSince,omitempty"`
 }
 
 func (d *Desk) agents(c echo.Context) error {
@@ -181,7 +186,11 @@ func (d *Desk) agents(c echo.Context) error {
 		if st == "" {
 			st = civicdesk.StatusOffline
 		}
-		out = append(out, agentView{Agent: a, Status: st, ActiveConversations: load[a.ID]})
+		v := agentView{Agent: a, Status: st, ActiveConversations: load[a.ID]}
+		if at, ok := d.hub.statusSince(a.ID); ok {
+			v.StatusSince = &at
+		}
+		out = append(out, v)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Email < out[j].Email })
 	return c.JSON(http.StatusOK, map[string]any{"agents": out})
@@ -210,4 +219,151 @@ func (d *Desk) assign(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]any{"conversation": cv})
 	}
 	return d.moveTo(c, cv, "", req.AgentID, "", "supervisor assign")
+}
+
+// listAll lists every conversation in a state for the console (all
+// departments and agents): ?state=open (queued and assigned, the default),
+// queued, assigned or closed (the latest 200).
+func (d *Desk) listAll(c echo.Context) error {
+	var f civicdesk.ConversationFilter
+	switch st := c.QueryParam("state"); st {
+	case "", "open":
+		f.States = []civicdesk.ConversationState{civicdesk.StateQueued, civicdesk.StateAssigned}
+	case "queued", "assigned", "closed":
+		f.States = []civicdesk.ConversationState{civicdesk.ConversationState(st)}
+	default:
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "state must be open, queued, assigned or closed")
+	}
+	ctx := c.Request().Context()
+	cs, err := d.store.ListConversations(ctx, f)
+	if err != nil {
+		return err
+	}
+	if len(cs) > 200 {
+		cs = cs[len(cs)-200:]
+	}
+	return d.conversationList(c, cs)
+}
+
+// Sample is one point of the console's charts: at At, how many waited and
+// the service level of the hour before.
+type Sample struct {
+	At                 time.Time `json:"at"`
+	Waiting            int       `json:"waiting"`
+	LongestWaitSeconds int       `json:"longestWaitSeconds"`
+	// ServiceLevel is the share of conversations answered in the hour up
+	// to At within their department's target, those still waiting beyond
+	// it counting as missed; 1 when there were none. Answered counts them.
+	ServiceLevel float64 `json:"serviceLevel"`
+	Answered     int     `json:"answered"`
+}
+
+// slWindow is the span each sample's service level looks back over.
+const slWindow = time.Hour
+
+// history reconstructs queue length and service level through the day
+// from the conversations' own times (queued, assigned, closed), so it
+// needs no sampler, survives restarts and agrees across replicas:
+// ?since= (RFC 3339, default 8 hours ago, at most 7 days back), ?step=
+// seconds between samples (60 to 3600, default 300), ?departmentId= to
+// narrow to one department. The last sample is now.
+func (d *Desk) history(c echo.Context) error {
+	now := d.cfg.Now().UTC()
+	from := now.Add(-8 * time.Hour)
+	if v := c.QueryParam("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return civicdesk.Errorf(civicdesk.CodeInvalid, "since must be an RFC 3339 time such as 2026-11-27T00:00:00Z")
+		}
+		if t.After(now) || now.Sub(t) > 7*24*time.Hour {
+			return civicdesk.Errorf(civicdesk.CodeInvalid, "since must be within the last 7 days")
+		}
+		from = t.UTC()
+	}
+	step := 300 * time.Second
+	if v := c.QueryParam("step"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 60 || n > 3600 {
+			return civicdesk.Errorf(civicdesk.CodeInvalid, "step must be a number of seconds from 60 to 3600")
+		}
+		step = time.Duration(n) * time.Second
+	}
+	if now.Sub(from)/step > 2000 {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "too many samples: choose a later since or a longer step")
+	}
+	dept := c.QueryParam("departmentId")
+	ctx := c.Request().Context()
+	if dept != "" {
+		ds, err := d.store.ListDepartments(ctx)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(ds, func(x civicdesk.Department) bool { return x.ID == dept }) {
+			return civicdesk.Errorf(civicdesk.CodeInvalid, "no department %q", dept)
+		}
+	}
+	all, err := d.store.ListConversations(ctx, civicdesk.ConversationFilter{})
+	if err != nil {
+		return err
+	}
+	// Only conversations that ever queued and could matter after from.
+	convs := all[:0]
+	for _, cv := range all {
+		if cv.QueuedAt == nil || (dept != "" && cv.DepartmentID != dept) {
+			continue
+		}
+		if cv.ClosedAt != nil && cv.ClosedAt.Before(from.Add(-slWindow)) {
+			continue
+		}
+		convs = append(convs, cv)
+	}
+	var times []time.Time
+	for t := from.Truncate(step); t.Before(now); t = t.Add(step) {
+		if !t.Before(from) {
+			times = append(times, t)
+		}
+	}
+	times = append(times, now)
+	out := make([]Sample, len(times))
+	for i, t := range times {
+		out[i] = d.sampleAt(t, convs)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"since": from.Format(time.RFC3339), "stepSeconds": int(step / time.Second),
+		"windowSeconds": int(slWindow / time.Second), "samples": out})
+}
+
+// sampleAt computes one sample from conversations that have queued.
+func (d *Desk) sampleAt(t time.Time, convs []civicdesk.Conversation) Sample {
+	s := Sample{At: t, ServiceLevel: 1}
+	inTarget := 0
+	for _, cv := range convs {
+		q := *cv.QueuedAt
+		if q.After(t) {
+			continue
+		}
+		target := d.serviceLevel(cv.DepartmentID).Target
+		answered := cv.AssignedAt != nil && !cv.AssignedAt.Before(q)
+		if answered && !cv.AssignedAt.After(t) {
+			if t.Sub(*cv.AssignedAt) < slWindow {
+				s.Answered++
+				if cv.AssignedAt.Sub(q) <= target {
+					inTarget++
+				}
+			}
+			continue
+		}
+		if cv.ClosedAt != nil && !cv.ClosedAt.After(t) {
+			continue // gave up or closed while waiting
+		}
+		s.Waiting++
+		wait := t.Sub(q)
+		s.LongestWaitSeconds = max(s.LongestWaitSeconds, int(wait/time.Second))
+		if wait > target {
+			s.Answered++ // a miss already
+		}
+	}
+	if s.Answered > 0 {
+		s.ServiceLevel = float64(inTarget) / float64(s.Answered)
+	}
+	return s
 }

@@ -37,8 +37,10 @@
 // Router is the runner: it rebuilds the engine from the store at start (no
 // conversation is left unrouted), feeds it events and a clock tick, and
 // carries out its decisions, store first, then events. One router owns
-// routing at a time; the lease that would let several replicas share it is
-// not built yet.
+// routing at a time across replicas: it holds the "routing" lease of the
+// bus (a NATS key-value entry with a TTL); another replica waits for it and,
+// when it lapses, takes over from the store and re-announces the recent
+// assignments the old owner may not have announced.
 //
 // Configuration is Config: defaults, per-department settings and knobs;
 // DemoConfig is the demo's (direct, longest idle, always open).

@@ -103,6 +103,12 @@ type Leaser interface {
 	Lease(ctx context.Context, name string, ttl time.Duration) (lost <-chan struct{}, err error)
 }
 
+// consumerResetter redelivers at once what a durable consumer had handed
+// out unacknowledged; the bus provides it.
+type consumerResetter interface {
+	ResetConsumer(ctx context.Context, stream, durable string) error
+}
+
 // runOwned rebuilds the engine from the store and runs it while ctx lasts.
 func (r *Router) runOwned(ctx context.Context) error {
 	r.mu.Lock()
@@ -118,6 +124,13 @@ func (r *Router) runOwned(ctx context.Context) error {
 		r.tick(ctx)
 	}()
 	defer wg.Wait()
+	if rs, ok := r.bus.(consumerResetter); ok {
+		// A previous owner that died may have held events unacknowledged:
+		// have them now rather than after the ack wait.
+		if err := rs.ResetConsumer(ctx, civicdesk.StreamEvents, "routing"); err != nil {
+			r.log.Warn("routing consumer not reset; events held by a previous owner come after the ack wait", "err", err)
+		}
+	}
 	return r.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "routing", Filters: []string{
 		civicdesk.ConvSubject(civicdesk.VerbHandoff, "*"),
 		civicdesk.ConvSubject(civicdesk.VerbTransfer, "*"),
@@ -205,7 +218,59 @@ func (r *Router) rebuildLocked(ctx context.Context) error {
 	ds = append(ds, eng.Start()...)
 	r.eng, r.names, r.rebuild = eng, names, false
 	r.log.Info("routing rebuilt", "agents", len(agents), "open", len(open))
-	return r.apply(ctx, ds)
+	if err := r.apply(ctx, ds); err != nil {
+		return err
+	}
+	return r.reannounce(ctx, open)
+}
+
+// reannounce repeats the conversation.assigned event of recent assignments.
+// The previous owner of routing may have died between saving one and
+// publishing its event; the event's id derives from the assignment, so
+// JetStream drops the repeat of one that did go out.
+func (r *Router) reannounce(ctx context.Context, open []civicdesk.Conversation) error {
+	since := r.s.Now().Add(-reannounceWithin)
+	for _, c := range open {
+		if c.State != civicdesk.StateAssigned || c.AssignedAt == nil || c.AssignedAt.Before(since) {
+			continue
+		}
+		cur, err := r.store.GetConversation(ctx, c.ID)
+		if err != nil {
+			if civicdesk.IsNotFound(err) {
+				continue
+			}
+			return fmt.Errorf("routing: reannounce: %w", err)
+		}
+		if cur.State != civicdesk.StateAssigned || cur.AssignedAgentID != c.AssignedAgentID || cur.AssignedAt == nil || !cur.AssignedAt.Equal(*c.AssignedAt) {
+			continue // changed since: its own event went out
+		}
+		if l, ok := r.bus.(lastMessageIDer); ok {
+			// Sockets hear every publish, duplicate or not: look first.
+			id, err := l.LastMessageID(ctx, civicdesk.StreamEvents, civicdesk.ConvSubject(civicdesk.VerbAssigned, cur.ID))
+			if err == nil && id == assignedMsgID(cur) {
+				continue
+			}
+		}
+		if err := r.publish(ctx, civicdesk.VerbAssigned, civicdesk.Event{Conversation: &cur, At: *cur.AssignedAt}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastMessageIDer tells the dedupe id of the last event on a subject; the
+// bus provides it.
+type lastMessageIDer interface {
+	LastMessageID(ctx context.Context, stream, subject string) (string, error)
+}
+
+// reannounceWithin is how far back reannounce looks: well inside the
+// streams' 30-minute dedupe window.
+const reannounceWithin = 10 * time.Minute
+
+// assignedMsgID identifies one assignment, for dedupe.
+func assignedMsgID(c civicdesk.Conversation) string {
+	return fmt.Sprintf("routing:assigned:%s:%s:%d", c.ID, c.AssignedAgentID, c.AssignedAt.UnixMilli())
 }
 
 func agentInfo(a civicdesk.Agent) AgentInfo {
@@ -512,7 +577,11 @@ func (r *Router) publish(ctx context.Context, verb string, ev civicdesk.Event) e
 	if err != nil {
 		return fmt.Errorf("routing: encode: %w", err)
 	}
-	if _, _, err := r.bus.Publish(ctx, civicdesk.ConvSubject(verb, ev.Conversation.ID), data, ""); err != nil {
+	msgID := ""
+	if verb == civicdesk.VerbAssigned && ev.Conversation.AssignedAt != nil {
+		msgID = assignedMsgID(*ev.Conversation) // see reannounce
+	}
+	if _, _, err := r.bus.Publish(ctx, civicdesk.ConvSubject(verb, ev.Conversation.ID), data, msgID); err != nil {
 		return fmt.Errorf("routing: publish %s: %w", verb, err)
 	}
 	return nil

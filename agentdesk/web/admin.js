@@ -187,7 +187,9 @@ $('#agent-form').addEventListener('submit', async (e) => {
 async function loadDepts() {
   const { departments } = await api('GET', '/desk/departments');
   S.depts = departments || [];
-  $('#depts tbody').replaceChildren(...S.depts.map((d) => h('tr', {}, h('th', { scope: 'row', text: d.id }), h('td', { text: d.name }))));
+  const kept = (d) => (d.retentionDays > 0
+    ? `${d.retentionDays} days, then ${d.retentionAction === 'anonymize' ? 'anonymized' : 'deleted'}` : 'Forever');
+  $('#depts tbody').replaceChildren(...S.depts.map((d) => h('tr', {}, h('th', { scope: 'row', text: d.id }), h('td', { text: d.name }), h('td', { text: kept(d) }))));
   const keep = new Set(checked($('#ag-depts')));
   checks($('#ag-depts'), S.depts.map((d) => ({ value: d.id, label: d.name })), 'ag-dept');
   for (const c of $('#ag-depts').querySelectorAll('input')) c.checked = keep.has(c.value);
@@ -197,6 +199,11 @@ $('#dept-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const form = e.currentTarget;
   const body = { id: $('#dp-id').value.trim(), name: $('#dp-name').value.trim() };
+  const days = $('#dp-retention-days').value.trim();
+  if (days !== '') {
+    body.retentionDays = Number(days);
+    body.retentionAction = $('#dp-retention-action').value;
+  }
   const ok = await saving(form, 'depts-status', async () => {
     await api('PUT', '/admin/departments', body);
     await loadDepts();

@@ -97,6 +97,13 @@ export function setupSignIn({ form, error, onSignedIn }) {
   const email = form.querySelector('input[type=email]');
   const password = form.querySelector('input[type=password]');
   const button = form.querySelector('button');
+  // Single sign-on, when the server offers it: a plain link, so the browser
+  // goes to the identity provider and comes back to this page.
+  api('GET', '/auth/config').then((cfg) => {
+    if (!cfg || !cfg.oidc || form.parentNode.querySelector('.sso')) return;
+    const href = '/api/v1/auth/oidc/login?next=' + encodeURIComponent(location.pathname);
+    form.after(h('p', { class: 'sso' }, h('a', { href, text: 'Sign in with single sign-on' })));
+  }).catch(() => { /* password sign-in still works */ });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
@@ -182,13 +189,15 @@ export class Socket {
 
 // setupStatus wires a status <select> (available, away, offline) to
 // PUT /desk/me/status; on failure it shows the previous value again.
-export function setupStatus(select, getAgent, onError) {
+// onChange, if given, hears each status the caseworker chose.
+export function setupStatus(select, getAgent, onError, onChange = () => {}) {
   select.addEventListener('change', async () => {
     const agent = getAgent();
     const want = select.value;
     try {
       await api('PUT', '/desk/me/status', { status: want });
       agent.status = want;
+      onChange(want);
     } catch (e) {
       select.value = agent.status || 'available';
       onError('Status not changed: ' + e.message);

@@ -19,7 +19,10 @@ const S = {
   socket: null,
   refreshTimer: 0,
   canned: [], // canned responses: {shortcut, title, text}
-  deliveries: {} // message id → {state, detail} for the open conversation
+  deliveries: {}, // message id → {state, detail} for the open conversation
+  alerted: new Set(), // conversation id + state already notified
+  listsLoaded: false,
+  focusNext: false
 };
 
 const el = {
@@ -34,14 +37,29 @@ const el = {
   noteBox: $('#note-box'), noteForm: $('#note-form'), note: $('#note'),
   history: $('#history'), historySummary: $('#history-summary'), historyList: $('#history-list'),
   canned: $('#canned'), cannedStatus: $('#canned-status'),
-  log: $('#log'), typing: $('#typing'), replyForm: $('#reply-form'), reply: $('#reply'), replyError: $('#reply-error')
+  log: $('#log'), typing: $('#typing'), replyForm: $('#reply-form'), reply: $('#reply'), replyError: $('#reply-error'),
+  offersBox: $('#offers-box'), offers: $('#offers'), offersCount: $('#offers-count'), announce: $('#announce'),
+  awayPrompt: $('#away-prompt'), awayText: $('#away-text'), back: $('#back'),
+  settingsToggle: $('#settings-toggle'), settings: $('#settings'), notify: $('#notify'), notifyError: $('#notify-error'),
+  awayAfter: $('#away-after'), charKeys: $('#char-keys'), keys: $('#keys'), keysOpen: $('#keys-open'),
+  contactForm: $('#contact-form'), contactName: $('#contact-name'), contactEmail: $('#contact-email'), contactPhone: $('#contact-phone'),
+  contactId: $('#contact-id'), contactStatus: $('#contact-status'), mergeForm: $('#merge-form'), mergeInto: $('#merge-into'),
+  mergeConfirm: $('#merge-confirm'), mergeQuestion: $('#merge-question'), mergeYes: $('#merge-yes'), mergeNo: $('#merge-no')
 };
+
+// announce says something to screen readers through the polite live region.
+function announce(text) {
+  el.announce.textContent = '';
+  setTimeout(() => { el.announce.textContent = text; }, 50);
+}
 
 // ---- sign-in and session ----
 function showSignIn() {
   if (S.socket) { S.socket.close(); S.socket = null; }
   S.me = null;
+  S.listsLoaded = false;
   el.app.hidden = true;
+  el.awayPrompt.hidden = true;
   el.session.hidden = true;
   el.conn.textContent = '';
   el.signin.hidden = false;
@@ -56,27 +74,34 @@ async function start(agent, fresh) {
   el.session.hidden = false;
   el.me.textContent = agent.name || agent.email;
   el.status.value = agent.status || 'available';
+  showAwayPrompt(false);
+  touch();
   el.consoleLink.hidden = !(agent.role === 'supervisor' || agent.role === 'admin');
   S.depts = await departmentNames();
   api('GET', '/desk/canned').then((r) => { S.canned = r.canned || []; }).catch(() => {});
   S.socket = new Socket({ onEvent, onResume: resume, onState: (s) => { el.conn.textContent = s === 'live' ? '' : 'Connection lost. Reconnecting…'; } });
   S.socket.connect();
   await refreshLists();
+  S.listsLoaded = true;
   route();
   if (fresh) $('#mine-title').focus();
 }
 
 setupSignIn({ form: $('#signin-form'), error: $('#signin-error'), onSignedIn: start });
 
-el.signout.addEventListener('click', async () => {
-  try { await api('POST', '/desk/logout'); } catch { /* signed out either way */ }
+// signOut ends this session (or with everywhere, every session of this
+// caseworker) and shows the sign-in form.
+async function signOut(everywhere) {
+  try { await api('POST', everywhere ? '/desk/me/sessions/revoke' : '/desk/logout'); } catch { /* signed out either way */ }
   S.mine.clear(); S.queue.clear(); S.unread.clear();
   closeThread();
   history.replaceState(null, '', location.pathname);
   showSignIn();
-});
+}
+el.signout.addEventListener('click', () => signOut(false));
+$('#signout-all').addEventListener('click', () => signOut(true));
 
-setupStatus(el.status, () => S.me, (msg) => { el.conn.textContent = msg; });
+setupStatus(el.status, () => S.me, (msg) => { el.conn.textContent = msg; }, (st) => { showAwayPrompt(st === 'away'); touch(); });
 
 // ---- lists ----
 async function refreshLists() {
@@ -85,8 +110,21 @@ async function refreshLists() {
       api('GET', '/desk/conversations?state=assigned'),
       api('GET', '/desk/conversations?state=queued')
     ]);
+    const before = new Set([...S.mine.keys(), ...offered().map((c) => c.id)]);
+    const old = S.mine;
     S.mine = new Map(a.conversations.map((c) => [c.id, c]));
+    // A citizen who wrote while the socket was down: at least one unread.
+    for (const [id, c] of S.mine) {
+      const was = old.get(id);
+      if (S.listsLoaded && was && c.lastMessage && was.lastMessage !== c.lastMessage && (id !== S.openId || document.hidden) && !S.unread.get(id)) S.unread.set(id, 1);
+    }
     S.queue = new Map(q.conversations.map((c) => [c.id, c]));
+    // What arrived while the socket was down (or before the event) still
+    // gets its notification, once.
+    for (const c of [...S.mine.values(), ...offered()]) {
+      if (!S.listsLoaded) S.alerted.add(c.id + c.state);
+      else if (!before.has(c.id)) alertNew(c);
+    }
     renderLists();
   } catch (e) {
     if (e.status !== 401) el.conn.textContent = 'Could not load conversations: ' + e.message;
@@ -119,22 +157,63 @@ function renderList(ul, map, count, empty) {
   count.textContent = list.length ? `(${list.length})` : '';
   empty.hidden = list.length > 0;
 }
+// offered lists the queued conversations offered to me.
+function offered() { return S.me ? [...S.queue.values()].filter((c) => c.offeredAgentId === S.me.id) : []; }
+
+function offerItem(c) {
+  const left = Math.max(0, Math.round((Date.parse(c.offerExpiresAt) - Date.now()) / 1000));
+  const label = `${CHANNELS[c.channel] || c.channel} · ${deptName(c.departmentId)}`;
+  return h('li', { class: 'offer' },
+    h('a', { href: '#/c/' + encodeURIComponent(c.id), class: 'conv-link' },
+      h('span', { class: 'line1' }, h('span', { class: 'chan', text: label }),
+        isNaN(left) ? null : h('span', { class: 'age countdown', 'data-expires': c.offerExpiresAt, text: `${left} s left` })),
+      h('span', { class: 'preview', dir: 'auto', text: c.lastMessage || '…' })),
+    h('span', { class: 'offer-actions' },
+      h('button', { type: 'button', class: 'primary small', text: 'Accept', 'aria-label': 'Accept ' + label, onclick: () => acceptConversation(c.id) }),
+      h('button', { type: 'button', class: 'quiet small', text: 'Decline', 'aria-label': 'Decline ' + label, onclick: () => declineConversation(c.id) })));
+}
+
 function renderLists() {
+  const offers = offered();
+  el.offersBox.hidden = offers.length === 0;
+  el.offers.replaceChildren(...offers.map(offerItem));
+  el.offersCount.textContent = offers.length ? `(${offers.length})` : '';
+  const queue = new Map([...S.queue].filter(([, c]) => !offers.includes(c)));
   renderList(el.mine, S.mine, el.mineCount, el.mineEmpty);
-  renderList(el.queue, S.queue, el.queueCount, el.queueEmpty);
+  renderList(el.queue, queue, el.queueCount, el.queueEmpty);
   const unread = [...S.mine.keys()].reduce((n, id) => n + (S.unread.get(id) || 0), 0);
   document.title = (unread ? `(${unread}) ` : '') + 'Desk · CivicDesk';
 }
 setInterval(() => { if (S.me) renderLists(); }, 15000);
+// Offer countdowns tick every second without rebuilding the lists.
+setInterval(() => {
+  for (const span of el.offers.querySelectorAll('[data-expires]')) {
+    span.textContent = `${Math.max(0, Math.round((Date.parse(span.dataset.expires) - Date.now()) / 1000))} s left`;
+  }
+}, 1000);
+
+// preview shortens a message as the server's list does, so the two agree.
+function preview(text) {
+  const r = [...text.trim().split(/\s+/).join(' ')];
+  return r.length > 140 ? r.slice(0, 140).join('') + '…' : r.join('');
+}
 
 // ---- events ----
 function onEvent(ev) {
   const c = ev.conversation;
+  if (ev.type === 'agent.status' && ev.agentId === S.me.id && ev.status && ev.status !== S.me.status) {
+    // Routing may set me away (say, offers left unanswered); show why.
+    S.me.status = ev.status;
+    el.status.value = ev.status;
+    showAwayPrompt(ev.status === 'away');
+    announce(`Your status is now ${ev.status}.`);
+    return;
+  }
   if (ev.type === 'message' && ev.message) {
     const m = ev.message;
     const known = S.mine.get(m.conversationId) || S.queue.get(m.conversationId);
     if (known && m.author && m.author.kind === 'citizen') {
-      known.lastMessage = m.text.replace(/\s+/g, ' ').slice(0, 140);
+      known.lastMessage = preview(m.text);
       if (m.conversationId !== S.openId || document.hidden) S.unread.set(m.conversationId, (S.unread.get(m.conversationId) || 0) + 1);
     }
     if (m.conversationId === S.openId) addMessage(m);
@@ -149,6 +228,8 @@ function onEvent(ev) {
     // Update at once from the event, then confirm from the server.
     const prev = S.mine.get(c.id) || S.queue.get(c.id);
     if (prev && !c.lastMessage) c.lastMessage = prev.lastMessage;
+    if ((c.state === 'assigned' && c.assignedAgentId === S.me.id && !S.mine.has(c.id)) ||
+        (c.state === 'queued' && c.offeredAgentId === S.me.id && !(prev && prev.offeredAgentId === S.me.id))) alertNew(c);
     S.mine.delete(c.id); S.queue.delete(c.id);
     if (c.state === 'assigned' && c.assignedAgentId === S.me.id) S.mine.set(c.id, c);
     else if (c.state === 'queued' && (S.me.departments || []).includes(c.departmentId)) S.queue.set(c.id, c);
@@ -158,7 +239,11 @@ function onEvent(ev) {
   }
 }
 
+// resume runs after the socket reconnects: whatever happened meanwhile is
+// read again from the API (lists, and the open conversation's messages,
+// which addMessage takes once each by id), so nothing is missed or doubled.
 function resume() {
+  announce('Connection restored.');
   refreshLists();
   if (S.openId) loadThread(S.openId, false);
 }
@@ -179,7 +264,8 @@ function closeThread() {
 }
 
 async function openThread(id) {
-  const fromClick = document.activeElement && document.activeElement.classList.contains('conv-link');
+  const fromClick = S.focusNext || (document.activeElement && document.activeElement.classList.contains('conv-link'));
+  S.focusNext = false;
   if (S.openId !== id) {
     S.openId = id;
     S.msgs.clear(); S.pending.clear(); S.deliveries = {};
@@ -188,6 +274,9 @@ async function openThread(id) {
     el.history.open = false;
     el.reply.value = '';
     el.replyError.textContent = '';
+    el.mergeConfirm.hidden = true;
+    el.mergeInto.value = '';
+    el.contactStatus.textContent = '';
     showTyping(false);
   }
   S.unread.delete(id);
@@ -210,6 +299,7 @@ async function loadThread(id, focus) {
   S.open = data.conversation;
   S.contact = data.contact || {};
   S.deliveries = data.deliveries || {};
+  fillContact();
   for (const [mid, div] of S.msgs) { const m = data.messages.find((x) => x.id === mid); if (m) fill(div, m); }
   el.placeholder.hidden = true;
   el.thread.hidden = false;
@@ -301,7 +391,7 @@ function fill(div, m) {
     h('p', { class: 'text', dir: 'auto', text: m.text }),
     h('span', { class: 'meta' },
       h('time', { datetime: m.createdAt, text: clock(m.createdAt) }),
-      m.channel && m.channel !== 'webchat' ? ' · ' + (CHANNELS[m.channel] || m.channel) : null,
+      m.channel ? ' · ' + (CHANNELS[m.channel] || m.channel) : null,
       deliveryNote(m)));
 }
 
@@ -473,16 +563,30 @@ el.reply.addEventListener('input', () => {
   idle = setTimeout(() => typing(false), 4000);
 });
 
-el.accept.addEventListener('click', async () => {
-  const id = S.openId;
+async function acceptConversation(id) {
   try {
     const { conversation } = await api('POST', `/desk/conversations/${encodeURIComponent(id)}/accept`);
-    if (S.openId === id) { S.open = conversation; renderHead(); el.reply.focus(); }
+    S.queue.delete(id);
+    S.mine.set(id, Object.assign(conversation, { lastMessage: conversation.lastMessage || (S.mine.get(id) || {}).lastMessage }));
+    announce('Accepted. The conversation is yours.');
+    if (S.openId === id) { S.open = conversation; renderHead(); el.reply.focus(); } else { S.focusNext = true; location.hash = '#/c/' + encodeURIComponent(id); }
     refreshLists();
   } catch (e) {
-    el.replyError.textContent = 'Could not accept: ' + e.message;
+    (S.openId ? el.replyError : el.conn).textContent = 'Could not accept: ' + e.message;
   }
-});
+}
+async function declineConversation(id) {
+  try {
+    await api('POST', `/desk/conversations/${encodeURIComponent(id)}/decline`);
+    S.queue.delete(id);
+    announce('Declined. It goes to a colleague.');
+    if (S.openId === id) { history.replaceState(null, '', location.pathname); closeThread(); $('#mine-title').focus(); }
+    refreshLists();
+  } catch (e) {
+    el.conn.textContent = 'Could not decline: ' + e.message;
+  }
+}
+el.accept.addEventListener('click', () => acceptConversation(S.openId));
 
 // ---- transfer and close panels ----
 function togglePanel(button, panel, show) {
@@ -550,6 +654,247 @@ el.noteForm.addEventListener('submit', async (e) => {
     if (S.openId === id && note) { addNote(note); el.log.scrollTop = el.log.scrollHeight; }
   } catch (err) {
     el.replyError.textContent = 'Could not add the note: ' + err.message;
+  }
+});
+
+// ---- notifications: opt-in desktop notification and a short tone ----
+const PREFS = { notify: 'civicdesk.desk.notify', awayAfter: 'civicdesk.desk.awayAfterSeconds', charKeys: 'civicdesk.desk.charKeys' };
+function pref(k, fallback) { try { const v = localStorage.getItem(PREFS[k]); return v === null ? fallback : v; } catch { return fallback; } }
+function setPref(k, v) { try { localStorage.setItem(PREFS[k], String(v)); } catch { /* private mode: for this page only */ } }
+
+let audio = null;
+function tone() {
+  try {
+    audio = audio || new AudioContext();
+    if (audio.state === 'suspended') audio.resume().catch(() => {});
+    const t = audio.currentTime;
+    for (const [i, f] of [[0, 880], [1, 1175]]) {
+      const o = audio.createOscillator();
+      const g = audio.createGain();
+      o.type = 'sine';
+      o.frequency.value = f;
+      g.gain.setValueAtTime(0.0001, t + i * 0.18);
+      g.gain.exponentialRampToValueAtTime(0.2, t + i * 0.18 + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, t + i * 0.18 + 0.16);
+      o.connect(g).connect(audio.destination);
+      o.start(t + i * 0.18);
+      o.stop(t + i * 0.18 + 0.17);
+    }
+  } catch { /* no audio here */ }
+}
+
+// Browsers start audio only from a user gesture: the opt-in click does it,
+// and after a reload the first key or click on the desk does.
+function unlockAudio() {
+  if (pref('notify', 'off') !== 'on') return;
+  try {
+    audio = audio || new AudioContext();
+    if (audio.state === 'suspended') audio.resume().catch(() => {});
+  } catch { /* no audio here */ }
+}
+addEventListener('pointerdown', unlockAudio, { capture: true, passive: true });
+addEventListener('keydown', unlockAudio, { capture: true, passive: true });
+
+// alertNew tells the caseworker about a new assignment or offer: always in
+// the live region, and with a desktop notification and tone when opted in.
+// The notification names channel and department, never the citizen's words.
+function alertNew(c) {
+  const key = c.id + c.state;
+  if (S.alerted.has(key)) return;
+  S.alerted.add(key);
+  const offer = c.state === 'queued';
+  const title = offer ? 'Conversation offered to you' : 'New conversation assigned to you';
+  const body = `${CHANNELS[c.channel] || c.channel} · ${deptName(c.departmentId)}`;
+  announce(`${title}: ${body}.`);
+  if (pref('notify', 'off') !== 'on') return;
+  tone();
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  try {
+    const n = new Notification(title, { body, tag: 'civicdesk-' + c.id, lang: 'en' });
+    n.onclick = () => { window.focus(); S.focusNext = true; location.hash = '#/c/' + encodeURIComponent(c.id); n.close(); };
+  } catch { /* some platforms only notify from a service worker */ }
+}
+
+el.notify.checked = pref('notify', 'off') === 'on';
+el.notify.addEventListener('change', async () => {
+  el.notifyError.textContent = '';
+  if (!el.notify.checked) { setPref('notify', 'off'); announce('Notifications off.'); return; }
+  setPref('notify', 'on');
+  tone(); // created on this click, so the browser lets it play later
+  if (!('Notification' in window)) { el.notifyError.textContent = 'This browser cannot show desktop notifications; you will hear the tone only.'; return; }
+  let perm = Notification.permission;
+  if (perm === 'default') perm = await Notification.requestPermission();
+  if (perm !== 'granted') el.notifyError.textContent = 'The browser blocks notifications for this site; you will hear the tone only. Allow notifications in the site settings to see them.';
+  else announce('Notifications on.');
+});
+
+// ---- settings ----
+el.settingsToggle.addEventListener('click', () => {
+  const show = el.settings.hidden;
+  el.settings.hidden = !show;
+  el.settingsToggle.setAttribute('aria-expanded', String(show));
+  if (show) el.notify.focus();
+});
+el.settings.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') { el.settings.hidden = true; el.settingsToggle.setAttribute('aria-expanded', 'false'); el.settingsToggle.focus(); }
+});
+{
+  const secs = pref('awayAfter', '600');
+  if (![...el.awayAfter.options].some((o) => o.value === secs)) el.awayAfter.append(h('option', { value: secs, text: duration(Number(secs)) }));
+  el.awayAfter.value = secs;
+}
+el.awayAfter.addEventListener('change', () => { setPref('awayAfter', el.awayAfter.value); touch(); });
+el.charKeys.checked = pref('charKeys', 'on') === 'on';
+el.charKeys.addEventListener('change', () => setPref('charKeys', el.charKeys.checked ? 'on' : 'off'));
+
+// ---- automatic away after inactivity ----
+// No key, pointer or wheel activity on the desk for the chosen time sets an
+// available caseworker away. Coming back is the caseworker's choice.
+let lastActive = Date.now();
+function touch() { lastActive = Date.now(); }
+for (const type of ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart', 'focusin']) addEventListener(type, touch, { passive: true, capture: true });
+
+function showAwayPrompt(on, auto) {
+  el.awayPrompt.hidden = !on;
+  if (on) {
+    el.awayText.textContent = auto
+      ? `You were set to away after ${duration(auto)} without activity. No new conversations reach you until you are available again.`
+      : 'No new conversations reach you while you are away.';
+  }
+}
+
+async function setStatus(st) {
+  await api('PUT', '/desk/me/status', { status: st });
+  S.me.status = st;
+  el.status.value = st;
+}
+
+setInterval(async () => {
+  const limit = Number(el.awayAfter.value) || 0;
+  if (!S.me || !limit || S.me.status !== 'available' || S.goingAway) return;
+  const idle = (Date.now() - lastActive) / 1000;
+  if (idle < limit) return;
+  S.goingAway = true;
+  try {
+    await setStatus('away');
+    showAwayPrompt(true, limit);
+    announce(`You are now away: no activity for ${duration(limit)}. Choose “I am back” when you return.`);
+  } catch { /* try again on the next tick */ } finally { S.goingAway = false; }
+}, 1000);
+
+el.back.addEventListener('click', async () => {
+  try {
+    await setStatus('available');
+    showAwayPrompt(false);
+    announce('You are available again.');
+    el.status.focus();
+  } catch (e) {
+    el.conn.textContent = 'Status not changed: ' + e.message;
+  }
+});
+
+// ---- keyboard shortcuts ----
+function typingInField(t) {
+  return t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+}
+function openKeys() { if (!el.keys.open) el.keys.showModal(); }
+el.keysOpen.addEventListener('click', openKeys);
+
+function nextConversation() {
+  const list = [...el.mine.querySelectorAll('a.conv-link')].map((a) => decodeURIComponent(a.getAttribute('href').slice(4)));
+  if (!list.length) { announce('No conversations assigned to you.'); return; }
+  const unread = list.find((id) => id !== S.openId && S.unread.get(id));
+  const next = unread || list[(list.indexOf(S.openId) + 1) % list.length];
+  if (next === S.openId) { el.reply.focus(); return; }
+  S.focusNext = true;
+  location.hash = '#/c/' + encodeURIComponent(next);
+}
+
+// Alt+letter uses the physical key (e.code), so it works on any layout and
+// with macOS's Option characters; screen readers use Insert, Caps Lock or
+// Ctrl+Option, not Alt+letter.
+const altKeys = {
+  KeyN: nextConversation,
+  KeyR: () => { if (canReply()) el.reply.focus(); else announce('No conversation open to reply to.'); },
+  KeyA: () => {
+    const offer = offered()[0];
+    if (S.open && S.open.state === 'queued') acceptConversation(S.openId);
+    else if (offer) acceptConversation(offer.id);
+    else announce('Nothing to accept.');
+  },
+  KeyT: () => { if (canReply()) { fillDepartments(); togglePanel(el.transferToggle, el.transferPanel, true); } else announce('No open conversation to transfer.'); },
+  KeyC: () => { if (canReply()) togglePanel(el.closeToggle, el.closePanel, true); else announce('No open conversation to close.'); }
+};
+addEventListener('keydown', (e) => {
+  if (!S.me || e.isComposing) return;
+  if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && altKeys[e.code]) {
+    if (el.keys.open) return;
+    e.preventDefault();
+    altKeys[e.code]();
+    return;
+  }
+  if (e.key === '?' && !e.altKey && !e.ctrlKey && !e.metaKey && el.charKeys.checked && !typingInField(e.target) && !el.keys.open) {
+    e.preventDefault();
+    openKeys();
+  }
+});
+
+// ---- contact details and merge ----
+function fillContact() {
+  const c = S.contact || {};
+  el.contactName.value = c.name || '';
+  el.contactEmail.value = c.email || '';
+  el.contactPhone.value = c.phone || '';
+  el.contactId.textContent = c.id || (S.open && S.open.contactId) || '';
+}
+function contactSaid(text, failed) {
+  el.contactStatus.textContent = text;
+  el.contactStatus.classList.toggle('failed', !!failed);
+}
+el.contactForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const id = S.open && S.open.contactId;
+  if (!id) return;
+  try {
+    const { contact } = await api('PUT', '/desk/contacts/' + encodeURIComponent(id),
+      { name: el.contactName.value, email: el.contactEmail.value, phone: el.contactPhone.value });
+    S.contact = contact;
+    renderHead();
+    contactSaid('Contact saved.');
+  } catch (err) {
+    contactSaid('Not saved: ' + err.message, true);
+  }
+});
+let mergeTarget = '';
+el.mergeForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const id = S.open && S.open.contactId;
+  const into = el.mergeInto.value.trim();
+  if (!id || !into) { contactSaid('Enter the id of the contact to merge into.', true); el.mergeInto.focus(); return; }
+  try {
+    const r = await api('POST', '/desk/contacts/' + encodeURIComponent(id) + '/merge', { intoContactId: into });
+    const name = (x) => (x && (x.name || x.email || x.phone)) || 'an unnamed contact';
+    mergeTarget = into;
+    el.mergeQuestion.textContent = `Move ${r.conversations} ${r.conversations === 1 ? 'conversation' : 'conversations'} of ${name(r.from)} to ${name(r.into)} (${into})? This cannot be undone here.`;
+    el.mergeConfirm.hidden = false;
+    el.mergeYes.focus();
+  } catch (err) {
+    contactSaid('Cannot merge: ' + err.message, true);
+  }
+});
+el.mergeNo.addEventListener('click', () => { el.mergeConfirm.hidden = true; mergeTarget = ''; el.mergeInto.focus(); });
+el.mergeYes.addEventListener('click', async () => {
+  const id = S.open && S.open.contactId;
+  if (!id || !mergeTarget) return;
+  try {
+    const r = await api('POST', '/desk/contacts/' + encodeURIComponent(id) + '/merge', { intoContactId: mergeTarget, confirm: true });
+    el.mergeConfirm.hidden = true;
+    el.mergeInto.value = '';
+    contactSaid(`Merged: ${r.merged} ${r.merged === 1 ? 'conversation' : 'conversations'} moved.`);
+    el.mergeInto.focus();
+    if (S.openId) loadThread(S.openId, false);
+  } catch (err) {
+    contactSaid('Not merged: ' + err.message, true);
   }
 });
 

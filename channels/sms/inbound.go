@@ -17,6 +17,7 @@ import (
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/channels"
+	"github.com/civicdesk/civicdesk/internal/httpx"
 	"github.com/labstack/echo/v4"
 )
 
@@ -212,8 +213,8 @@ func (c *Channel) inbound(ctx echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !c.perNumber.Allow(in.From) {
-		return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many texts from this number; wait a moment")
+	if ok, wait := c.perNumber.Take(in.From); !ok {
+		return httpx.RateLimited(ctx, wait, "too many texts from this number; wait a moment")
 	}
 	rctx := ctx.Request().Context()
 	contactID, err := c.ensureContact(rctx, in.From)

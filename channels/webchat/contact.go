@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/auth"
+	"github.com/civicdesk/civicdesk/internal/ratelimit"
 	"github.com/labstack/echo/v4"
 )
 
@@ -136,7 +137,8 @@ func (c *Channel) contactPost(ctx echo.Context) error {
 	if err != nil || !auth.Equal(ck.Value, r.PostForm.Get("csrf")) || len(ck.Value) != 32 {
 		return c.renderContact(ctx, http.StatusBadRequest, "Please send the form again from this page.")
 	}
-	if !c.perIP.Allow(ctx.RealIP()) {
+	if ok, wait := c.perIP.Take(ctx.RealIP()); !ok {
+		ctx.Response().Header().Set("Retry-After", ratelimit.RetryAfter(wait))
 		return c.renderContact(ctx, http.StatusTooManyRequests, "Too many messages from this address; wait a moment and try again.")
 	}
 	rctx := r.Context()

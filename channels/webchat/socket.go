@@ -176,6 +176,9 @@ type hub struct {
 	byContact map[string][]*client // usually one socket per contact
 	// closed is told about every closed conversation (before its sockets).
 	closed func(contactID, convID string, ch civicdesk.Channel)
+	// agentName is a caseworker's display name, which assignment events
+	// carry to the citizen instead of the caseworker's id.
+	agentName func(id string) string
 }
 
 func newHub(log *slog.Logger) *hub {
@@ -228,6 +231,7 @@ func citizenView(c *civicdesk.Conversation) *civicdesk.Conversation {
 	v := *c
 	v.Triage, v.LastMessage, v.Decisions = nil, "", nil
 	v.OfferedAgentID, v.OfferExpiresAt, v.WidenedTo = "", nil, nil
+	v.AssignedAgentID = "" // citizens see a caseworker's name, never their id
 	return &v
 }
 
@@ -299,6 +303,15 @@ func (h *hub) dispatch(subject string, data []byte) {
 	if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
+	if ev.Type == "conversation.assigned" && ev.Conversation != nil && ev.Conversation.AssignedAgentID != "" && h.agentName != nil {
+		if name := h.agentName(ev.Conversation.AssignedAgentID); name != "" {
+			ev.Author = &civicdesk.Author{Kind: civicdesk.AuthorAgent, Name: name}
+		}
+	}
+	if ev.Author != nil {
+		ev.Author.ID = ""
+	}
+	ev.AgentID, ev.PreviousAgentID = "", ""
 	ev.Conversation = citizenView(ev.Conversation)
 	ev.Message = citizenMessage(ev.Message)
 	var seq uint64

@@ -32,6 +32,9 @@ type Store interface {
 	ListConversations(ctx context.Context, f civicdesk.ConversationFilter) ([]civicdesk.Conversation, error)
 	GetMessage(ctx context.Context, id string) (civicdesk.Message, error)
 	ListMessages(ctx context.Context, convID string, afterSeq uint64, limit int) ([]civicdesk.Message, error)
+	GetContact(ctx context.Context, id string) (civicdesk.Contact, error)
+	PutContact(ctx context.Context, c civicdesk.Contact) error
+	GetAgent(ctx context.Context, id string) (civicdesk.Agent, error)
 }
 
 // Bus is what the widget channel needs of NATS.
@@ -53,6 +56,9 @@ type Config struct {
 	// CORS and the socket's origin check); empty allows any site, as the
 	// widget's credentials are bearer tokens, never cookies.
 	AllowedOrigins []string
+	// Availability says whether caseworkers answer now; when they do not,
+	// the widget offers to leave a message. nil: always open.
+	Availability func(ctx context.Context) (Availability, error)
 }
 
 // Channel serves the widget API.
@@ -68,6 +74,8 @@ type Channel struct {
 	perIP      *ratelimit.Limiter
 	convLocks  sync.Map // contact id → *sync.Mutex: one open per contact at a time
 	convs      *convCache
+	avail      availCache
+	names      *nameCache
 }
 
 // New returns the widget channel. Call Run to start its fan-out.
@@ -85,6 +93,8 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Channel, error) {
 		c.perIP = ratelimit.New(2, 30)
 	}
 	c.hub = newHub(c.log)
+	c.names = newNameCache(store)
+	c.hub.agentName = c.names.name
 	c.convs = newConvCache(time.Minute)
 	c.hub.closed = func(contactID, convID string, ch civicdesk.Channel) {
 		if ch == civicdesk.ChannelWebchat {
@@ -118,6 +128,8 @@ func (c *Channel) Register(e *echo.Echo) {
 	g := e.Group("/api/v1/widget", c.cors)
 	g.OPTIONS("/*", func(ctx echo.Context) error { return ctx.NoContent(http.StatusNoContent) })
 	g.POST("/sessions", c.createSession)
+	g.GET("/availability", c.availability)
+	g.POST("/leave-message", c.leaveMessage, c.visitor)
 	g.POST("/messages", c.postMessage, c.visitor)
 	g.GET("/messages", c.getMessages, c.visitor)
 	g.POST("/conversation/close", c.closeConversation, c.visitor)
@@ -142,8 +154,8 @@ func (c *Channel) visitor(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return httpx.ErrUnauthenticated
 		}
-		if !c.perVisitor.Allow(contactID) {
-			return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many requests; wait a moment and try again")
+		if ok, wait := c.perVisitor.Take(contactID); !ok {
+			return httpx.RateLimited(ctx, wait, "too many requests; wait a moment and try again")
 		}
 		ctx.Set(contactKey, contactID)
 		return next(ctx)
@@ -159,8 +171,8 @@ type sessionRequest struct {
 }
 
 func (c *Channel) createSession(ctx echo.Context) error {
-	if !c.perIP.Allow(ctx.RealIP()) {
-		return civicdesk.Errorf(civicdesk.CodeRateLimited, "too many new sessions from this address; wait a moment")
+	if ok, wait := c.perIP.Take(ctx.RealIP()); !ok {
+		return httpx.RateLimited(ctx, wait, "too many new sessions from this address; wait a moment")
 	}
 	var req sessionRequest
 	if err := httpx.Bind(ctx, &req, 8<<10); err != nil {
@@ -373,9 +385,11 @@ func (c *Channel) afterSeq(ctx context.Context, contactID, after string) (uint64
 }
 
 type messagesResponse struct {
-	ConversationID *string             `json:"conversationId"`
-	State          *string             `json:"state"`
-	Messages       []civicdesk.Message `json:"messages"`
+	ConversationID *string `json:"conversationId"`
+	State          *string `json:"state"`
+	// AgentName is the assigned caseworker's display name (an extension).
+	AgentName string              `json:"agentName,omitempty"`
+	Messages  []civicdesk.Message `json:"messages"`
 }
 
 func (c *Channel) getMessages(ctx echo.Context) error {
@@ -393,6 +407,9 @@ func (c *Channel) getMessages(ctx echo.Context) error {
 	if conv != nil {
 		state := string(conv.State)
 		resp.ConversationID, resp.State = &conv.ID, &state
+		if conv.State == civicdesk.StateAssigned && conv.AssignedAgentID != "" {
+			resp.AgentName = c.names.name(conv.AssignedAgentID)
+		}
 		ms, err := c.store.ListMessages(rctx, conv.ID, seq, 0)
 		if err != nil {
 			return err

@@ -20,6 +20,7 @@ type caseworker struct {
 	email string
 	token string
 	id    string
+	name  string
 	conn  *websocket.Conn
 	n     atomic.Int64 // citizen messages seen
 	sent  atomic.Int64
@@ -52,13 +53,14 @@ func newDesk(base, run string, client *http.Client, st *stats, c2a, a2c *tracker
 type loginResp struct {
 	Token string `json:"token"`
 	Agent struct {
-		ID string `json:"id"`
+		ID   string `json:"id"`
+		Name string `json:"name"`
 	} `json:"agent"`
 }
 
-func (d *desk) ours(agentID string) bool {
+func (d *desk) ours(name string) bool {
 	for _, a := range d.agents {
-		if a.id == agentID {
+		if a.name != "" && a.name == name {
 			return true
 		}
 	}
@@ -73,7 +75,7 @@ func (d *desk) login(ctx context.Context, email string) (*caseworker, error) {
 		d.st.errs.add(errKind("desk login", code, data, err))
 		return nil, fmt.Errorf("sign in %s: status %d %v (is the server running with --demo?)", email, code, err)
 	}
-	return &caseworker{email: email, token: r.Token, id: r.Agent.ID}, nil
+	return &caseworker{email: email, token: r.Token, id: r.Agent.ID, name: r.Agent.Name}, nil
 }
 
 // start signs in the demo caseworkers agent1…agent6@demo.gov: the first n

@@ -17,7 +17,12 @@ import (
 
 // wsEvent is the part of a socket event the generator looks at.
 type wsEvent struct {
-	Type    string `json:"type"`
+	Type string `json:"type"`
+	// Author names the caseworker on conversation.assigned: visitors see
+	// the name, never the agent's id.
+	Author *struct {
+		Name string `json:"name"`
+	} `json:"author"`
 	Message *struct {
 		ID             string `json:"id"`
 		ConversationID string `json:"conversationId"`
@@ -90,7 +95,7 @@ type citizens struct {
 	st      *stats
 	a2c     *tracker
 	onState func(v *visitor) // called when a visitor's conversation is assigned
-	// ours says whether a caseworker is one the generator plays; only their
+	// ours says whether a caseworker (by display name) is one the generator plays; only their
 	// conversations count for delivery.
 	ours func(agentID string) bool
 
@@ -232,7 +237,11 @@ func (cs *citizens) event(v *visitor, data []byte) {
 		cs.a2c.arrived(ev.Message.ClientMessageID, now)
 	case ev.Type == "conversation.assigned" && ev.Conversation != nil:
 		v.convID.Store(ev.Conversation.ID)
-		if cs.ours != nil && !cs.ours(ev.Conversation.AssignedAgentID) {
+		name := ""
+		if ev.Author != nil {
+			name = ev.Author.Name
+		}
+		if cs.ours != nil && !cs.ours(name) {
 			return
 		}
 		if !v.assigned.Swap(true) {

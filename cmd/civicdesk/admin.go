@@ -186,6 +186,9 @@ func agentDisable(ctx context.Context, s Store, email string, stdout io.Writer) 
 	if err := s.PutAgent(ctx, a); err != nil {
 		return err
 	}
+	if _, err := s.DeleteTokensOf(ctx, civicdesk.TokenSession, a.ID); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "disabled %s; their sessions no longer work\n", a.ID)
 	return nil
 }

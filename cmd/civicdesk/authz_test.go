@@ -19,6 +19,7 @@ const (
 	visitor                  // a widget visitor token
 	staff                    // any signed-in staff member
 	supervisor               // supervisors and admins
+	admin                    // admins signed in in person (not API tokens)
 )
 
 // policy classifies every route. A route it does not know fails the test,
@@ -32,8 +33,13 @@ func policy(method, path string) (access, bool) {
 		path == "/healthz" || path == "/readyz" || path == "/metrics",
 		path == "/api/v1/openapi.json",
 		path == "/api/v1/widget/sessions",
+		path == "/api/v1/widget/availability", // whether a caseworker answers now: nothing private
 		path == "/api/v1/desk/login":
 		return public, true
+	case strings.HasPrefix(path, "/api/v1/auth/"):
+		return public, true // sign-in options and the single sign-on flow
+	case strings.HasPrefix(path, "/api/v1/admin/api-tokens"):
+		return admin, true
 	case strings.HasPrefix(path, "/api/v1/channels/sms/twilio"):
 		return public, true // Twilio's webhooks: checked by X-Twilio-Signature when a token is configured
 	case strings.HasPrefix(path, "/api/v1/widget/"):
@@ -55,7 +61,9 @@ func TestEveryRouteRequiresTheRightCredentials(t *testing.T) {
 		mu.Unlock()
 	}
 	defer func() { routesHook = nil }()
-	base, _, _ := startMain(t, t.TempDir())
+	dataDir := t.TempDir()
+	addAdmin(t, dataDir)
+	base, _, _ := startMain(t, dataDir)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(routes) < 20 {
@@ -70,10 +78,18 @@ func TestEveryRouteRequiresTheRightCredentials(t *testing.T) {
 		"visitor":    sess.VisitorToken,
 		"caseworker": login(t, base, "agent4@demo.gov").token,
 		"supervisor": login(t, base, "supervisor@demo.gov").token,
+		"admin":      login(t, base, adminEmail).token,
 	}
-	// Sign-out ends the session it is called with: walk it last.
+	creds["apitoken"] = newAPIToken(t, api{t: t, base: base, token: creds["admin"]}, "admin")
+	creds["apitoken-read"] = newAPIToken(t, api{t: t, base: base, token: creds["admin"]}, "supervisor-read")
+	callers := []string{"none", "visitor", "caseworker", "supervisor", "admin", "apitoken", "apitoken-read"}
+	// Sign-out (and sign-out everywhere) ends the session it is called
+	// with: walk them last.
+	endsSessions := func(p string) bool {
+		return strings.HasSuffix(p, "/logout") || strings.HasSuffix(p, "/sessions/revoke")
+	}
 	sort.SliceStable(routes, func(i, j int) bool {
-		return !strings.HasSuffix(routes[i].Path, "/logout") && strings.HasSuffix(routes[j].Path, "/logout")
+		return !endsSessions(routes[i].Path) && endsSessions(routes[j].Path)
 	})
 
 	for _, r := range routes {
@@ -86,7 +102,19 @@ func TestEveryRouteRequiresTheRightCredentials(t *testing.T) {
 			continue
 		}
 		path := strings.NewReplacer(":id", "cv_nonexistent", "*", "x").Replace(r.Path)
-		for _, who := range []string{"none", "visitor", "caseworker", "supervisor"} {
+		for _, who := range callers {
+			// Sign-out and sign-out-everywhere end the sessions they are
+			// called with: each staff member signs in afresh for them.
+			if endsSessions(r.Path) {
+				switch who {
+				case "caseworker":
+					creds[who] = login(t, base, "agent4@demo.gov").token
+				case "supervisor":
+					creds[who] = login(t, base, "supervisor@demo.gov").token
+				case "admin":
+					creds[who] = login(t, base, adminEmail).token
+				}
+			}
 			code, err := api{t: t, base: base, token: creds[who]}.try(r.Method, path, map[string]any{}, nil)
 			if err != nil && code == 0 {
 				t.Errorf("%s %s as %s: %v", r.Method, path, who, err)
@@ -95,7 +123,7 @@ func TestEveryRouteRequiresTheRightCredentials(t *testing.T) {
 			if code >= 500 {
 				t.Errorf("%s %s as %s = %d: a 5xx for a plain request", r.Method, path, who, code)
 			}
-			want := expected(acc, who)
+			want := expected(acc, who, r.Method, r.Path)
 			if want != 0 && code != want {
 				t.Errorf("%s %s as %s = %d, want %d", r.Method, path, who, code, want)
 			}
@@ -109,7 +137,18 @@ func TestEveryRouteRequiresTheRightCredentials(t *testing.T) {
 
 // expected is the status a caller must get, or 0 when it must be admitted
 // (whatever the handler then answers to an empty request).
-func expected(acc access, who string) int {
+func expected(acc access, who, method, path string) int {
+	// API tokens reach only the supervisor and admin APIs (not API token
+	// management); the read-only scope only reads.
+	if strings.HasPrefix(who, "apitoken") && acc != public && acc != visitor {
+		if acc != supervisor {
+			return http.StatusForbidden
+		}
+		if who == "apitoken-read" && method != http.MethodGet {
+			return http.StatusForbidden
+		}
+		return 0
+	}
 	switch acc {
 	case public:
 		return 0
@@ -119,15 +158,23 @@ func expected(acc access, who string) int {
 		}
 		return http.StatusUnauthorized
 	case staff:
-		if who == "caseworker" || who == "supervisor" {
+		if who == "caseworker" || who == "supervisor" || who == "admin" {
 			return 0
 		}
 		return http.StatusUnauthorized
 	case supervisor:
 		switch who {
-		case "supervisor":
+		case "supervisor", "admin":
 			return 0
 		case "caseworker":
+			return http.StatusForbidden
+		}
+		return http.StatusUnauthorized
+	case admin:
+		switch who {
+		case "admin":
+			return 0
+		case "caseworker", "supervisor":
 			return http.StatusForbidden
 		}
 		return http.StatusUnauthorized

@@ -21,6 +21,7 @@ type Config struct {
 	DataDir         string
 	NATSURL         string
 	NATSListen      string
+	NATSReplicas    string
 	MongoURI        string
 	MongoDatabase   string
 	OpenAIBaseURL   string
@@ -45,6 +46,8 @@ type Config struct {
 	SMTPTLSCert     string
 	SMTPTLSKey      string
 	SMTPMaxBytes    string
+	// Identity: sessions and single sign-on (identity.go).
+	Identity identitySettings
 }
 
 type setting struct {
@@ -53,11 +56,12 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
-	return []setting{
+	return append([]setting{
 		{"http-addr", "CIVICDESK_HTTP_ADDR", "127.0.0.1:8080", "HTTP address (widget, desk, APIs, SMS webhooks)", &c.HTTPAddr},
 		{"smtp-addr", "CIVICDESK_SMTP_ADDR", "127.0.0.1:2525", "inbound SMTP address", &c.SMTPAddr},
 		{"data-dir", "CIVICDESK_DATA_DIR", "./data", "where the embedded NATS and SQLite keep their data", &c.DataDir},
 		{"nats-url", "CIVICDESK_NATS_URL", "", "external NATS server or cluster (default: embedded)", &c.NATSURL},
+		{"nats-replicas", "CIVICDESK_NATS_REPLICAS", "1", "copies of each JetStream stream and bucket in the NATS cluster (3 on a 3-node cluster)", &c.NATSReplicas},
 		{"nats-listen", "CIVICDESK_NATS_LISTEN", "", "host:port where the embedded NATS accepts TCP clients (default: none)", &c.NATSListen},
 		{"mongodb-uri", "CIVICDESK_MONGODB_URI", "", "MongoDB URI (default: embedded SQLite)", &c.MongoURI},
 		{"mongodb-database", "CIVICDESK_MONGODB_DATABASE", "civicdesk", "MongoDB database", &c.MongoDatabase},
@@ -82,7 +86,7 @@ func (c *Config) settings() []setting {
 		{"widget-origins", "CIVICDESK_WIDGET_ORIGINS", "", "comma-separated agency sites that may embed the widget, e.g. https://city.gov (default: any)", &c.WidgetOrigins},
 		{"external-bot-url", "CIVICDESK_EXTERNAL_BOT_URL", "", "the agency's own bot, asked before the built-in one (POST JSON)", &c.ExternalBotURL},
 		{"external-bot-secret", "CIVICDESK_EXTERNAL_BOT_SECRET", "", "secret that signs requests to the external bot", &c.ExternalBotKey},
-	}
+	}, c.identitySettings()...)
 }
 
 // parseConfig reads flags over environment over defaults. extra, when not
@@ -136,6 +140,11 @@ func (c *Config) validate() error {
 	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
 		errs = append(errs, errors.New("smtp-tls-cert and smtp-tls-key (CIVICDESK_SMTP_TLS_*) go together: set both or neither"))
 	}
+	if n, err := strconv.Atoi(c.NATSReplicas); err != nil || n < 1 || n > 5 {
+		errs = append(errs, fmt.Errorf("nats-replicas (CIVICDESK_NATS_REPLICAS) must be 1 to 5, not %q", c.NATSReplicas))
+	} else if n > 1 && c.NATSURL == "" {
+		errs = append(errs, errors.New("nats-replicas (CIVICDESK_NATS_REPLICAS) above 1 needs a NATS cluster (nats-url): the embedded server is a single node"))
+	}
 	if c.RateLimit != "on" && c.RateLimit != "off" {
 		errs = append(errs, fmt.Errorf("rate-limit (CIVICDESK_RATE_LIMIT) must be on or off, not %q", c.RateLimit))
 	}
@@ -153,6 +162,7 @@ func (c *Config) validate() error {
 	if c.EmailFrom == "" {
 		c.EmailFrom = "help@" + c.EmailDomain
 	}
+	errs = append(errs, c.Identity.validate()...)
 	return errors.Join(errs...)
 }
 

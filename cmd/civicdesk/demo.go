@@ -41,7 +41,17 @@ func demoAgents() []civicdesk.Agent {
 // seedDemo creates the demo departments and accounts; run again, it changes
 // nothing (existing accounts keep their id, password hash and status).
 func seedDemo(ctx context.Context, store Store, log *slog.Logger) error {
+	have, err := store.ListDepartments(ctx)
+	if err != nil {
+		return err
+	}
 	for _, d := range demoDepartments {
+		// A retention set by an admin survives a restart.
+		for _, h := range have {
+			if h.ID == d.ID {
+				d.RetentionDays, d.RetentionAction = h.RetentionDays, h.RetentionAction
+			}
+		}
 		if err := store.PutDepartment(ctx, d); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +19,11 @@ import (
 // so that it can be killed with SIGKILL.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("CIVICDESK_TEST_CHILD_ARGS"); args != "" {
-		os.Exit(Main(context.Background(), strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr, func(string) string { return "" }))
+		// As main does: SIGTERM shuts down gracefully.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Main(ctx, strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr, func(string) string { return "" })
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -32,7 +37,13 @@ type child struct {
 
 func startChild(t *testing.T, dataDir string) *child {
 	t.Helper()
-	args := []string{"serve", "--demo", "--http-addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0", "--data-dir", dataDir, "--rate-limit", "off"}
+	return startChildArgs(t, "serve", "--demo", "--http-addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0", "--data-dir", dataDir, "--rate-limit", "off")
+}
+
+// startChildArgs starts this test binary as `civicdesk <args…>` and waits
+// until it listens.
+func startChildArgs(t *testing.T, args ...string) *child {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CIVICDESK_TEST_CHILD_ARGS="+strings.Join(args, "\x1f"))
 	c := &child{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}

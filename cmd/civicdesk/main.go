@@ -29,6 +29,10 @@ Usage:
   civicdesk kb import DIR            Markdown articles with front matter
   civicdesk export conversations [--since 24h|TIME] [--format csv|jsonl]
   civicdesk migrate                  create or update store schema and indexes
+  civicdesk token create --name N [--scope admin|supervisor|supervisor-read] [--expires 720h]
+  civicdesk token list | token revoke --id ID   API tokens for integrations
+  civicdesk contact export --contact ID          a contact's data as JSON (audited)
+  civicdesk contact erase --contact ID [--yes]   erase a contact's messages and details (audited)
 Store flags (--data-dir, --mongodb-uri, …) follow a command's own flags.
 `
 
@@ -54,6 +58,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = adminCommand(ctx, "migrate", append([]string{"run"}, args[1:]...), stdin, stdout, stderr, getenv)
 	case "audit":
 		err = auditCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "token":
+		err = tokenCommand(ctx, args[1:], stdout, stderr, getenv)
+	case "contact":
+		err = contactCommand(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "sms":
 		err = smsCommand(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":

@@ -34,9 +34,11 @@ type (
 		ConversationID string `json:"conversationId,omitempty"`
 	}
 	historyResp struct {
-		ConversationID *string             `json:"conversationId"`
-		State          *string             `json:"state"`
-		Messages       []civicdesk.Message `json:"messages"`
+		ConversationID *string `json:"conversationId"`
+		State          *string `json:"state"`
+		// AgentName (an extension) is the assigned caseworker's name.
+		AgentName string              `json:"agentName,omitempty"`
+		Messages  []civicdesk.Message `json:"messages"`
 	}
 	ratingReq struct {
 		Score   int    `json:"score"`
@@ -147,8 +149,34 @@ type (
 		AverageHandleSeconds        float64 `json:"averageHandleSeconds"`
 		AverageRating               float64 `json:"averageRating"`
 	}
+	historySamplesResp struct {
+		Since         string             `json:"since"`
+		StepSeconds   int                `json:"stepSeconds"`
+		WindowSeconds int                `json:"windowSeconds"`
+		Samples       []agentdesk.Sample `json:"samples"`
+	}
 	healthResp struct {
 		Status string `json:"status"`
+	}
+	authConfigResp struct {
+		Password     bool   `json:"password"`
+		OIDC         bool   `json:"oidc"`
+		OIDCLoginURL string `json:"oidcLoginUrl,omitempty"`
+	}
+	revokedResp struct {
+		Revoked int `json:"revoked"`
+	}
+	apiTokenReq struct {
+		Name      string `json:"name"`
+		Scope     string `json:"scope"`               // admin, supervisor or supervisor-read
+		ExpiresAt string `json:"expiresAt,omitempty"` // RFC 3339; none: never
+	}
+	apiTokenCreated struct {
+		Token  agentdesk.APIToken `json:"token"`
+		Secret string             `json:"secret"`
+	}
+	apiTokensResp struct {
+		Tokens []agentdesk.APIToken `json:"tokens"`
 	}
 	twilioInbound struct {
 		From       string `json:"From"`
@@ -173,7 +201,9 @@ func apiOperations() []openapi.Op {
 		{Method: "POST", Path: "/api/v1/widget/sessions", Summary: "Start a visitor session", Tag: w, Request: sessionReq{}, Status: 201, Response: sessionResp{}},
 		{Method: "POST", Path: "/api/v1/widget/messages", Summary: "Send a message (202 once durably accepted; idempotent on clientMessageId)", Tag: w, Auth: openapi.Visitor, Request: sendReq{}, Status: 202, Response: acceptedResp{}},
 		{Method: "GET", Path: "/api/v1/widget/messages", Summary: "The current conversation's messages, oldest first", Tag: w, Auth: openapi.Visitor, Query: []string{"after"}, Response: historyResp{}},
-		{Method: "POST", Path: "/api/v1/widget/conversation/close", Summary: "Close the conversation", Tag: w, Auth: openapi.Visitor, Response: idOnly{}},
+		{Method: "POST", Path: "/api/v1/widget/conversation/close", Summary: "Close the conversation; transcriptEmail (an extension) mails its transcript", Tag: w, Auth: openapi.Visitor, Request: widgetCloseReq{}, Response: widgetCloseResp{}},
+		{Method: "GET", Path: "/api/v1/widget/availability", Summary: "Extension: whether a caseworker answers now (open, closed outside opening hours, unavailable)", Tag: w, Response: availabilityResp{}},
+		{Method: "POST", Path: "/api/v1/widget/leave-message", Summary: "Extension: leave a message for a caseworker, answered by email or SMS (202; idempotent on clientMessageId)", Tag: w, Auth: openapi.Visitor, Request: leaveReq{}, Status: 202, Response: leaveResp{}},
 		{Method: "POST", Path: "/api/v1/widget/conversation/rating", Summary: "Rate the conversation 1 to 5", Tag: w, Auth: openapi.Visitor, Request: ratingReq{}, Response: idOnly{}},
 		{Method: "POST", Path: "/api/v1/widget/typing", Summary: "The visitor is typing", Tag: w, Auth: openapi.Visitor, Request: typingReq{}, Status: 204},
 		{Method: "GET", Path: "/api/v1/widget/ws", Summary: "WebSocket of this visitor's events (resume with ?after=)", Tag: w, Auth: openapi.Visitor, Query: []string{"token", "after"}, Status: 101},
@@ -182,6 +212,13 @@ func apiOperations() []openapi.Op {
 
 		{Method: "POST", Path: "/api/v1/desk/login", Summary: "Sign in", Tag: d, Request: loginReq{}, Response: loginResp{}},
 		{Method: "POST", Path: "/api/v1/desk/logout", Summary: "Sign out", Tag: d, Auth: openapi.Staff},
+		{Method: "POST", Path: "/api/v1/desk/me/sessions/revoke", Summary: "Sign out everywhere: end every session of the signed-in agent", Tag: d, Auth: openapi.Staff, Response: revokedResp{}},
+		{Method: "GET", Path: "/api/v1/auth/config", Summary: "Ways to sign in (password; single sign-on when configured)", Tag: d, Response: authConfigResp{}},
+		{Method: "GET", Path: "/api/v1/auth/oidc/login", Summary: "Start single sign-on: redirect to the identity provider (next: the desk page to return to)", Tag: d, Query: []string{"next"}, Status: 302},
+		{Method: "GET", Path: "/api/v1/auth/oidc/callback", Summary: "The identity provider's redirect back: checks state, nonce and the ID token, sets the session cookie and redirects to the desk", Tag: d, Query: []string{"code", "state"}, Status: 303},
+		{Method: "GET", Path: "/api/v1/admin/api-tokens", Summary: "API tokens for integrations (no secrets)", Tag: "admin", Auth: openapi.Admin, Response: apiTokensResp{}},
+		{Method: "POST", Path: "/api/v1/admin/api-tokens", Summary: "Create an API token; its secret is shown only in this answer (audited)", Tag: "admin", Auth: openapi.Admin, Request: apiTokenReq{}, Status: 201, Response: apiTokenCreated{}},
+		{Method: "DELETE", Path: "/api/v1/admin/api-tokens/:id", Summary: "Revoke an API token at once (audited)", Tag: "admin", Auth: openapi.Admin},
 		{Method: "GET", Path: "/api/v1/desk/me", Summary: "The signed-in agent", Tag: d, Auth: openapi.Staff, Response: agentResp{}},
 		{Method: "PUT", Path: "/api/v1/desk/me/status", Summary: "Set presence", Tag: d, Auth: openapi.Staff, Request: statusReq{}, Response: statusReq{}},
 		{Method: "GET", Path: "/api/v1/desk/departments", Summary: "Departments", Tag: d, Auth: openapi.Staff, Response: departmentsResp{}},
@@ -206,13 +243,15 @@ func apiOperations() []openapi.Op {
 		{Method: "POST", Path: "/api/v1/supervisor/conversations/:id/assign", Summary: "Force-assign to an agent", Tag: s, Auth: openapi.Supervisor, Request: assignReq{}, Response: conversationResp{}},
 		{Method: "GET", Path: "/api/v1/supervisor/audit", Summary: "The audit trail (format=csv to export)", Tag: s, Auth: openapi.Supervisor, Query: []string{"after", "limit", "format"}, Response: auditResp{}},
 		{Method: "GET", Path: "/api/v1/supervisor/stats", Summary: "Containment, first response, handle time, rating", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, Response: statsResp{}},
+		{Method: "GET", Path: "/api/v1/supervisor/stats/history", Summary: "Queue length and service level through the day, as samples", Tag: s, Auth: openapi.Supervisor, Query: []string{"since", "step", "departmentId"}, Response: historySamplesResp{}},
+		{Method: "GET", Path: "/api/v1/supervisor/conversations", Summary: "Every open (or queued, assigned, closed) conversation, for the console", Tag: s, Auth: openapi.Supervisor, Query: []string{"state"}, Response: conversationsResp{}},
 		{Method: "GET", Path: "/api/v1/supervisor/export/conversations", Summary: "Conversations as CSV", Tag: s, Auth: openapi.Supervisor, Query: []string{"since"}, ContentType: "text/csv"},
 		{Method: "PUT", Path: "/api/v1/supervisor/canned", Summary: "Create or replace a canned response", Tag: s, Auth: openapi.Supervisor, Request: cannedItem{}},
 		{Method: "GET", Path: "/api/v1/admin/external-bot", Summary: "The agency's own bot (secret hidden)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/external-bot", Summary: "Set the agency's own bot, asked before the built-in one", Tag: "admin", Auth: openapi.Supervisor, Request: agentdesk.ExternalBotConfig{}},
 		{Method: "GET", Path: "/api/v1/admin/agents", Summary: "Every agent", Tag: "admin", Auth: openapi.Supervisor, Response: agentsResp{}},
 		{Method: "PUT", Path: "/api/v1/admin/agents", Summary: "Create (no id) or update an agent", Tag: "admin", Auth: openapi.Supervisor},
-		{Method: "PUT", Path: "/api/v1/admin/departments", Summary: "Create or rename a department", Tag: "admin", Auth: openapi.Supervisor, Request: civicdesk.Department{}},
+		{Method: "PUT", Path: "/api/v1/admin/departments", Summary: "Create or rename a department, or set its retention (retentionDays, 0 = keep; retentionAction delete or anonymize)", Tag: "admin", Auth: openapi.Supervisor, Request: civicdesk.Department{}},
 		{Method: "GET", Path: "/api/v1/admin/routing", Summary: "The routing settings in force (from --routing-config)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "GET", Path: "/api/v1/admin/contacts/:id/export", Summary: "A citizen's data as JSON (audited)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "POST", Path: "/api/v1/admin/contacts/:id/erase", Summary: "Erase a citizen's messages everywhere (confirm: true; audited)", Tag: "admin", Auth: openapi.Supervisor, Request: mergeConfirm{}},

@@ -29,6 +29,7 @@ import (
 	"github.com/civicdesk/civicdesk/internal/mongostore"
 	"github.com/civicdesk/civicdesk/internal/natsbus"
 	"github.com/civicdesk/civicdesk/internal/openapi"
+	"github.com/civicdesk/civicdesk/internal/privacy"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
 	"github.com/civicdesk/civicdesk/internal/storetest"
 	"github.com/civicdesk/civicdesk/routing"
@@ -42,6 +43,16 @@ import (
 
 // routesHook, when a test sets it, receives every route the server registers.
 var routesHook func([]*echo.Route)
+
+// deskClock, when a test sets it, is the desk's clock (sessions, sign-in).
+var deskClock func() time.Time
+
+// retentionClock and retentionEvery, when a test sets them, drive the
+// retention job (default: the real clock, hourly).
+var (
+	retentionClock func() time.Time
+	retentionEvery time.Duration
+)
 
 // Store is the whole store as the wiring sees it.
 type Store = storetest.Store
@@ -63,9 +74,14 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 
 	var ns *server.Server
-	natsCfg := natsbus.Config{URL: cfg.NATSURL, Name: "civicdesk"}
+	replicas, _ := strconv.Atoi(cfg.NATSReplicas) // validated
+	natsCfg := natsbus.Config{URL: cfg.NATSURL, Name: "civicdesk", Replicas: replicas}
 	if cfg.NATSURL == "" {
-		var err error
+		unlock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		ns, err = natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSListen})
 		if err != nil {
 			return err
@@ -151,6 +167,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The widget offers to leave a message when routing's hours and
+	// caseworkers' presence say no one answers now.
+	chat.SetAvailability(widgetAvailability(store, routingCfg))
 	levels, err := routingCfg.ServiceLevels()
 	if err != nil {
 		return err
@@ -175,11 +194,13 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 
 	auditor := audit.NewRecorder(bus)
-	desk, err := agentdesk.New(agentdesk.Config{Audit: auditor, Purger: bus, RoutingSettings: routingCfg, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
+	deskCfg := agentdesk.Config{Audit: auditor, Purger: bus, RoutingSettings: routingCfg, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
 		info, data, err := mailer.Attachment(ctx, id)
 		return info.ConversationID, info.Name, info.ContentType, data, err
 	}, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-		ServiceLevels: serviceLevels}, store, bus, log)
+		ServiceLevels: serviceLevels, Now: deskClock}
+	cfg.deskIdentity(&deskCfg)
+	desk, err := agentdesk.New(deskCfg, store, bus, log)
 	if err != nil {
 		return err
 	}
@@ -250,6 +271,8 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	start("bot", triageBot.Run)
 	start("routing", router.Run)
 	start("agentdesk", desk.Run)
+	// Retention per department, at start and hourly, on one replica.
+	start("retention", (&privacy.Retention{Store: store, Bus: bus, Audit: auditor, Log: log, Now: retentionClock, Every: retentionEvery}).Run)
 	start("email", mailer.Run) // SMTP server, delivery and transcript consumers; stops with runCtx
 	start("webchat delivery", func(ctx context.Context) error {
 		// Webchat replies reach the citizen through the event fan-out; this
@@ -283,8 +306,13 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	stopRun() // consumers drain and sockets close
+	// Stop taking requests first and finish those in flight (an accepted
+	// message is already in JetStream), so that a socket told to go away
+	// cannot reconnect to this replica; then sockets close with "going
+	// away" and consumers drain (unacknowledged work is redelivered to the
+	// other replicas).
 	_ = srv.Shutdown(shutCtx)
+	stopRun()
 	wg.Wait()
 	_ = bus.Drain()
 	return runErr

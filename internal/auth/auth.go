@@ -24,6 +24,14 @@ func NewToken() (secret, hash string) {
 	return secret, HashToken(secret)
 }
 
+// NewPrefixedToken is NewToken with a recognisable prefix (API tokens:
+// "cdk_"); the prefix is part of the secret and of what is hashed.
+func NewPrefixedToken(prefix string) (secret, hash string) {
+	s, _ := NewToken()
+	secret = prefix + s
+	return secret, HashToken(secret)
+}
+
 // HashToken is the stored form of a token secret.
 func HashToken(secret string) string {
 	sum := sha256.Sum256([]byte(secret))

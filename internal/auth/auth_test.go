@@ -38,3 +38,13 @@ func TestTokens(t *testing.T) {
 		t.Fatal("Equal wrong")
 	}
 }
+
+func TestPrefixedTokens(t *testing.T) {
+	s, h := NewPrefixedToken("cdk_")
+	if len(s) < 4+43 || s[:4] != "cdk_" || HashToken(s) != h {
+		t.Fatalf("prefixed token %q, hash %q", s, h)
+	}
+	if s2, _ := NewPrefixedToken("cdk_"); s2 == s {
+		t.Fatal("prefixed tokens repeat")
+	}
+}

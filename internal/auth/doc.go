@@ -1,5 +1,5 @@
 // Package auth holds the credential primitives every entry point uses:
 // random bearer tokens stored only as hashes, argon2id password hashes, and
-// constant-time comparison. The widget's visitor tokens and the desk's
-// sessions are both built on it.
+// constant-time comparison. The widget's visitor tokens, the desk's
+// sessions and the integrations' API tokens are all built on it.
 package auth

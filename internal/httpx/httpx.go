@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/labstack/echo/v4"
@@ -91,12 +94,24 @@ func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		default:
 			log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 		}
+		if status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
+			// Every 429 says when to come back; limiters that know set it
+			// exactly (RateLimited), the rest wait a minute.
+			c.Response().Header().Set("Retry-After", "60")
+		}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(status)
 			return
 		}
 		_ = c.JSON(status, ErrorBody{Error: body})
 	}
+}
+
+// RateLimited sets Retry-After to wait (whole seconds, at least 1) and
+// returns the 429 error with message.
+func RateLimited(c echo.Context, wait time.Duration, message string) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	return civicdesk.Errorf(civicdesk.CodeRateLimited, "%s", message)
 }
 
 // MaxBody is the default limit of a JSON request body.

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/civicdesk/civicdesk"
@@ -37,14 +38,28 @@ func TestDecodeStrict(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"text":"hi","n":2}`))
 	f.Add([]byte(`{"x":`))
+	f.Add([]byte(`{"text":"\u00e9\ud83d\ude00","n":-1}`))
+	f.Add([]byte(`{"text":"a"} {"x":1}`))
+	f.Add([]byte(`{"n":1e400}`))
+	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var v struct {
+		type body struct {
 			Text string `json:"text"`
 			N    int    `json:"n"`
 		}
+		var v body
 		err := Decode(data, &v)
-		if err != nil && civicdesk.ErrorCode(err) == civicdesk.CodeInternal {
-			t.Fatalf("bad input gave an internal error: %v", err)
+		if err != nil {
+			if civicdesk.ErrorCode(err) == civicdesk.CodeInternal {
+				t.Fatalf("bad input gave an internal error: %v", err)
+			}
+			return
+		}
+		// What was accepted, encoded again, decodes to the same.
+		again, _ := json.Marshal(v)
+		var w body
+		if err := Decode(again, &w); err != nil || w != v {
+			t.Fatalf("round trip of %+v: %+v, %v", v, w, err)
 		}
 	})
 }

@@ -24,10 +24,11 @@ type contactDoc struct {
 }
 
 type tokenDoc struct {
-	Hash      string    `bson:"_id"`
-	Kind      string    `bson:"kind"`
-	SubjectID string    `bson:"subjectId"`
-	ExpiresAt time.Time `bson:"expiresAt"`
+	Hash       string     `bson:"_id"`
+	Kind       string     `bson:"kind"`
+	SubjectID  string     `bson:"subjectId"`
+	ExpiresAt  time.Time  `bson:"expiresAt"`
+	LastSeenAt *time.Time `bson:"lastSeenAt,omitempty"` // absent until first touched
 }
 
 type triageDoc struct {
@@ -66,6 +67,7 @@ type conversationDoc struct {
 	OfferExpiresAt    *time.Time                  `bson:"offerExpiresAt,omitempty"`
 	WidenedTo         []string                    `bson:"widenedTo"`
 	InterpreterNeeded bool                        `bson:"interpreterNeeded"`
+	AnonymizedAt      *time.Time                  `bson:"anonymizedAt,omitempty"`
 }
 
 // openDoc holds the slot of the one open conversation of a contact on a
@@ -118,8 +120,10 @@ type agentDoc struct {
 }
 
 type departmentDoc struct {
-	ID   string `bson:"_id"`
-	Name string `bson:"name"`
+	ID              string `bson:"_id"`
+	Name            string `bson:"name"`
+	RetentionDays   int    `bson:"retentionDays"`
+	RetentionAction string `bson:"retentionAction"`
 }
 
 // toDate is a time as stored: UTC, truncated to milliseconds.
@@ -157,11 +161,19 @@ func (d contactDoc) domain() civicdesk.Contact {
 }
 
 func tokenToDoc(t civicdesk.Token) tokenDoc {
-	return tokenDoc{Hash: t.Hash, Kind: string(t.Kind), SubjectID: t.SubjectID, ExpiresAt: toDate(t.ExpiresAt)}
+	d := tokenDoc{Hash: t.Hash, Kind: string(t.Kind), SubjectID: t.SubjectID, ExpiresAt: toDate(t.ExpiresAt)}
+	if !t.LastSeenAt.IsZero() {
+		d.LastSeenAt = toDatePtr(&t.LastSeenAt)
+	}
+	return d
 }
 
 func (d tokenDoc) domain() civicdesk.Token {
-	return civicdesk.Token{Hash: d.Hash, Kind: civicdesk.TokenKind(d.Kind), SubjectID: d.SubjectID, ExpiresAt: fromDate(d.ExpiresAt)}
+	t := civicdesk.Token{Hash: d.Hash, Kind: civicdesk.TokenKind(d.Kind), SubjectID: d.SubjectID, ExpiresAt: fromDate(d.ExpiresAt)}
+	if d.LastSeenAt != nil {
+		t.LastSeenAt = fromDate(*d.LastSeenAt)
+	}
+	return t
 }
 
 func conversationToDoc(c civicdesk.Conversation) conversationDoc {
@@ -188,6 +200,7 @@ func conversationToDoc(c civicdesk.Conversation) conversationDoc {
 		OfferExpiresAt:    toDatePtr(c.OfferExpiresAt),
 		WidenedTo:         c.WidenedTo,
 		InterpreterNeeded: c.InterpreterNeeded,
+		AnonymizedAt:      toDatePtr(c.AnonymizedAt),
 	}
 	if t := c.Triage; t != nil {
 		d.Triage = &triageDoc{
@@ -229,6 +242,7 @@ func (d conversationDoc) domain() civicdesk.Conversation {
 		OfferExpiresAt:    fromDatePtr(d.OfferExpiresAt),
 		WidenedTo:         d.WidenedTo,
 		InterpreterNeeded: d.InterpreterNeeded,
+		AnonymizedAt:      fromDatePtr(d.AnonymizedAt),
 	}
 	if t := d.Triage; t != nil {
 		c.Triage = &civicdesk.Triage{

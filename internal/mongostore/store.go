@@ -284,6 +284,21 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 	return mapErr(err, "delete token")
 }
 
+// TouchToken sets an existing token's last use; a missing one stays missing.
+func (s *Store) TouchToken(ctx context.Context, hash string, lastSeen time.Time) error {
+	_, err := s.tokens.UpdateOne(ctx, byID(hash), bson.D{{Key: "$set", Value: bson.D{{Key: "lastSeenAt", Value: toDate(lastSeen)}}}})
+	return mapErr(err, "touch token")
+}
+
+// DeleteTokensOf deletes every token of kind for subject.
+func (s *Store) DeleteTokensOf(ctx context.Context, kind civicdesk.TokenKind, subject string) (int, error) {
+	res, err := s.tokens.DeleteMany(ctx, bson.D{{Key: "subjectId", Value: subject}, {Key: "kind", Value: string(kind)}})
+	if err != nil {
+		return 0, mapErr(err, "delete tokens")
+	}
+	return int(res.DeletedCount), nil
+}
+
 // OpenConversation returns the open conversation of candidate.ContactID on
 // candidate.Channel, creating candidate when there is none.
 //
@@ -666,6 +681,20 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
 // observe records how long a store operation took.
 func observe(op string, start time.Time) {
 	metrics.StoreOps.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}
+
+// DeleteConversation deletes a conversation with its messages and notes.
+func (s *Store) DeleteConversation(ctx context.Context, convID string) error {
+	if err := s.DeleteConversationData(ctx, convID); err != nil {
+		return err
+	}
+	if _, err := s.open.DeleteMany(ctx, bson.D{{Key: "conversationId", Value: convID}}); err != nil {
+		return mapErr(err, "delete open slot of "+convID)
+	}
+	if _, err := s.conversations.DeleteOne(ctx, byID(convID)); err != nil {
+		return mapErr(err, "delete conversation "+convID)
+	}
+	return nil
 }
 
 // DeleteConversationData deletes a conversation's messages and notes.

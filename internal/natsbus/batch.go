@@ -63,6 +63,12 @@ func (b *Bus) PublishAll(ctx context.Context, subjects []string, data [][]byte, 
 // so that a message that keeps failing waits for redelivery alone (an error
 // with code CodeInvalid drops it, as with Consume). The handler must be
 // idempotent, as with Consume.
+//
+// One process at a time consumes (a pinned client of the consumer's priority
+// group), so that batches are handled in stream order across replicas too:
+// the recorder announces a conversation's messages in the order they were
+// accepted. Another replica takes over when this one stops (at once) or
+// dies (within pinnedTTL, plus the ack wait for what it held).
 func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size int, handler func(ctx context.Context, ds []civicdesk.Delivery) error) error {
 	if cfg.AckWait == 0 {
 		cfg.AckWait = 30 * time.Second
@@ -75,11 +81,15 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 		AckWait:        cfg.AckWait,
 		MaxAckPending:  max(1000, 2*size),
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		PriorityPolicy: jetstream.PriorityPolicyPinned,
+		PriorityGroups: []string{pinGroup},
+		PinnedTTL:      pinnedTTL,
 	})
 	if err != nil {
 		return fmt.Errorf("natsbus: consumer %s: %w", cfg.Durable, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(max(256, size)))
+	it, err := cons.Messages(jetstream.PullMaxMessages(max(256, size)), jetstream.PullPriorityGroup(pinGroup),
+		jetstream.PullExpiry(pinnedTTL/3))
 	if err != nil {
 		return fmt.Errorf("natsbus: consume %s: %w", cfg.Durable, err)
 	}
@@ -101,6 +111,34 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 				continue
 			}
 			msgs <- msg
+		}
+	}()
+	defer func() {
+		// Done with our last batch: let another replica have the consumer
+		// now rather than after pinnedTTL.
+		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if s, err := b.js.Stream(uctx, cfg.Stream); err == nil {
+			_ = s.UnpinConsumer(uctx, cfg.Durable, pinGroup)
+		}
+	}()
+	// Drain on shutdown: what is in hand when ctx ends is still handled and
+	// acknowledged (for up to drainTimeout), not handed back to be redone
+	// out of order by another replica.
+	hctx, cancelH := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelH()
+	go func() {
+		select {
+		case <-hctx.Done():
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(drainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelH()
+		case <-hctx.Done():
 		}
 	}()
 	batch := make([]jetstream.Msg, 0, size)
@@ -139,9 +177,10 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 		if len(ds) == 0 {
 			continue
 		}
+		stopBeat := inProgress(batch, cfg.AckWait/3)
 		var herr error
 		for attempt := 0; attempt < 2; attempt++ {
-			if herr = handler(ctx, ds); herr == nil || ctx.Err() != nil {
+			if herr = handler(hctx, ds); herr == nil || ctx.Err() != nil {
 				break
 			}
 			log.Warn("batch handler failed", "first", ds[0].Seq, "size", len(ds), "attempt", attempt+1, "err", herr)
@@ -155,8 +194,8 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 			// waits for redelivery.
 			for i, msg := range batch {
 				err := herr
-				if ctx.Err() == nil {
-					err = handler(ctx, ds[i:i+1])
+				if hctx.Err() == nil {
+					err = handler(hctx, ds[i:i+1])
 				}
 				switch {
 				case err == nil:
@@ -172,8 +211,10 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 					_ = msg.NakWithDelay(delay)
 				}
 			}
+			stopBeat()
 			continue
 		}
+		stopBeat()
 		for _, msg := range batch {
 			if err := msg.Ack(); err != nil {
 				log.Warn("ack", "err", err)
@@ -181,3 +222,34 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 		}
 	}
 }
+
+// inProgress tells the server every interval that batch is still being
+// worked on, until the returned function is called.
+func inProgress(batch []jetstream.Msg, interval time.Duration) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, m := range batch {
+					_ = m.InProgress()
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// pinGroup is the priority group of batch consumers; pinnedTTL is how long
+// the server keeps a silent client pinned before it picks another.
+const (
+	pinGroup  = "civicdesk"
+	pinnedTTL = 6 * time.Second
+	// drainTimeout bounds the work done after shutdown begins.
+	drainTimeout = 5 * time.Second
+)

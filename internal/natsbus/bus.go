@@ -17,9 +17,10 @@ import (
 
 // Bus is a connection to NATS with JetStream. It is safe for concurrent use.
 type Bus struct {
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	log *slog.Logger
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	log      *slog.Logger
+	replicas int // of every stream and bucket
 }
 
 // Config says how to reach NATS: an embedded server (in-process) or a URL.
@@ -56,8 +57,8 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 		nc.Close()
 		return nil, fmt.Errorf("natsbus: jetstream: %w", err)
 	}
-	b := &Bus{nc: nc, js: js, log: log.With("component", "natsbus")}
-	if err := b.ensureStreams(ctx, max(cfg.Replicas, 1)); err != nil {
+	b := &Bus{nc: nc, js: js, log: log.With("component", "natsbus"), replicas: max(cfg.Replicas, 1)}
+	if err := b.ensureStreams(ctx, b.replicas); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -79,11 +80,44 @@ func (b *Bus) ensureStreams(ctx context.Context, replicas int) error {
 		if sc.Name != civicdesk.StreamAudit {
 			sc.MaxAge = 30 * 24 * time.Hour // the audit trail is kept
 		}
-		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
+		if err := b.retry(ctx, func(ctx context.Context) error {
+			_, err := b.js.CreateOrUpdateStream(ctx, sc)
+			return err
+		}); err != nil {
 			return fmt.Errorf("natsbus: stream %s: %w", sc.Name, err)
 		}
 	}
+	// The lease bucket too, now, rather than racing to create it from every
+	// Lease call at once.
+	err := b.retry(ctx, func(ctx context.Context) error {
+		_, err := b.js.CreateOrUpdateKeyValue(ctx, leaseBucketConfig(replicas))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("natsbus: lease bucket: %w", err)
+	}
 	return nil
+}
+
+// retry runs a JetStream API call until it succeeds or ctx ends: replicas
+// starting together, or a cluster electing a leader, time calls out for a
+// moment. Errors the server gives as answers are returned at once.
+func (b *Bus) retry(ctx context.Context, call func(context.Context) error) error {
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := call(cctx)
+		cancel()
+		var apiErr *jetstream.APIError
+		if err == nil || errors.As(err, &apiErr) || errors.Is(err, jetstream.ErrBucketNotFound) || ctx.Err() != nil {
+			return err
+		}
+		b.log.Warn("JetStream call failed, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // Publish publishes data to subject on JetStream with msgID as Nats-Msg-Id
@@ -188,6 +222,45 @@ func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler f
 	}
 }
 
+// ResetConsumer makes a durable consumer deliver again, at once, what it had
+// delivered but not yet seen acknowledged, instead of after its ack wait.
+// It is for a consumer that one process at a time runs (under a Lease),
+// taken over from one that died with messages in hand. A consumer that does
+// not exist yet is no error.
+func (b *Bus) ResetConsumer(ctx context.Context, stream, durable string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	// Look first: a clustered server may not answer a reset of a consumer
+	// that does not exist.
+	if _, err := b.js.Consumer(ctx, stream, durable); err != nil {
+		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil
+		}
+		return fmt.Errorf("natsbus: reset consumer %s: %w", durable, err)
+	}
+	if _, err := b.js.ResetConsumer(ctx, stream, durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("natsbus: reset consumer %s: %w", durable, err)
+	}
+	return nil
+}
+
+// LastMessageID returns the Nats-Msg-Id of the last message stored on
+// subject in stream, or "" when there is none.
+func (b *Bus) LastMessageID(ctx context.Context, stream, subject string) (string, error) {
+	s, err := b.js.Stream(ctx, stream)
+	if err != nil {
+		return "", fmt.Errorf("natsbus: stream %s: %w", stream, err)
+	}
+	m, err := s.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("natsbus: last message on %s: %w", subject, err)
+	}
+	return m.Header.Get(jetstream.MsgIDHeader), nil
+}
+
 // Ping checks that NATS and JetStream answer.
 func (b *Bus) Ping(ctx context.Context) error {
 	if !b.nc.IsConnected() {
@@ -275,38 +348,74 @@ func (b *Bus) sequences(ctx context.Context, s jetstream.Stream, filter string) 
 }
 
 // leaseBucket holds leases: a key is owned by whoever created it, as long as
-// they keep updating it within the bucket's TTL.
+// they keep renewing it before its own TTL runs out. Each lease has its own
+// TTL (per-message TTL, NATS 2.11 or later), so leases of different lengths
+// share the bucket.
 const leaseBucket = "CD_LEASES"
+
+func leaseBucketConfig(replicas int) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{Bucket: leaseBucket, History: 1, Replicas: replicas, LimitMarkerTTL: time.Minute}
+}
 
 // Lease blocks until this process owns name across replicas (or ctx ends)
 // and keeps it until ctx ends; lost is closed if ownership is lost (the
-// process stalled past ttl and another took it). Ending ctx releases it.
+// process stalled and another took it). Ending ctx releases it at once.
+//
+// ttl bounds the handover after a crash: the key lives 3/5 of ttl past its
+// last renewal (whole seconds, at least one), the owner renews every ttl/5
+// and gives up when it has not renewed for 3/4 of the key's life, and
+// waiters try every ttl/20, so another process owns the lease well within
+// ttl of the owner dying (a routing lease of 10 s moves in 5 to 7 s).
 func (b *Bus) Lease(ctx context.Context, name string, ttl time.Duration) (lost <-chan struct{}, err error) {
-	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: ttl, History: 1})
-	if err != nil {
+	var kv jetstream.KeyValue
+	if err := b.retry(ctx, func(ctx context.Context) (err error) {
+		kv, err = b.js.KeyValue(ctx, leaseBucket)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("natsbus: lease bucket: %w", err)
 	}
+	keyTTL := max((ttl * 3 / 5).Truncate(time.Second), time.Second)
 	owner := nats.NewInbox() // unique per call
 	var rev uint64
 	for {
-		rev, err = kv.Create(ctx, name, []byte(owner))
+		rev, err = kv.Create(ctx, name, []byte(owner), jetstream.KeyTTL(keyTTL))
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return nil, fmt.Errorf("natsbus: lease %s: %w", name, err)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// A cluster electing a leader answers with errors for a moment.
+			b.log.Warn("lease attempt failed", "lease", name, "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(ttl / 3):
+		case <-time.After(ttl / 20):
 		}
 	}
+	// Renewals carry the TTL again, which kv.Update cannot: publish to the
+	// key's subject expecting our last revision.
+	subject := "$KV." + leaseBucket + "." + name
+	renew := func(ctx context.Context) (uint64, error) {
+		ack, err := b.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: []byte(owner)},
+			jetstream.WithExpectLastSequencePerSubject(rev), jetstream.WithMsgTTL(keyTTL))
+		if err != nil {
+			return 0, err
+		}
+		return ack.Sequence, nil
+	}
+	held := leaseHeld.WithLabelValues(name)
+	held.Set(1)
+	b.log.Info("lease acquired", "lease", name)
 	ch := make(chan struct{})
 	go func() {
 		defer close(ch)
-		t := time.NewTicker(ttl / 3)
+		defer held.Set(0)
+		t := time.NewTicker(ttl / 5)
 		defer t.Stop()
+		renewed := time.Now()
 		for {
 			select {
 			case <-ctx.Done():
@@ -315,14 +424,27 @@ func (b *Bus) Lease(ctx context.Context, name string, ttl time.Duration) (lost <
 				cancel()
 				return
 			case <-t.C:
-				next, err := kv.Update(ctx, name, []byte(owner), rev)
-				if err != nil {
-					if ctx.Err() == nil {
-						b.log.Warn("lease lost", "lease", name, "err", err)
-					}
+				uctx, cancel := context.WithTimeout(ctx, ttl/5)
+				next, err := renew(uctx)
+				cancel()
+				var apiErr *jetstream.APIError
+				switch {
+				case err == nil:
+					rev, renewed = next, time.Now()
+					continue
+				case ctx.Err() != nil:
+					continue // released on the next turn
+				case errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+					apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant):
+					b.log.Warn("lease lost", "lease", name, "err", err) // it expired or another owns it now
+					return
+				case time.Since(renewed) > keyTTL*3/4:
+					// Give up while the key still stands, before another
+					// process can take it.
+					b.log.Warn("lease lost: cannot renew", "lease", name, "err", err)
 					return
 				}
-				rev = next
+				b.log.Warn("lease renewal failed, retrying", "lease", name, "err", err)
 			}
 		}
 	}()

@@ -16,7 +16,8 @@ const (
 	Public     Auth = ""
 	Visitor    Auth = "visitor"    // widget visitor token
 	Staff      Auth = "staff"      // desk session (bearer token or cookie)
-	Supervisor Auth = "supervisor" // desk session of a supervisor or admin
+	Supervisor Auth = "supervisor" // desk session of a supervisor or admin, or an API token
+	Admin      Auth = "admin"      // desk session of an admin (not an API token)
 	Twilio     Auth = "twilio"     // X-Twilio-Signature when configured
 )
 
@@ -63,13 +64,16 @@ func Build(title, version string, ops []Op) Document {
 		switch op.Auth {
 		case Visitor:
 			o["security"] = []any{map[string]any{"visitorToken": []string{}}}
-		case Staff, Supervisor:
+		case Staff, Supervisor, Admin:
 			o["security"] = []any{map[string]any{"deskToken": []string{}}, map[string]any{"deskCookie": []string{}}}
 		case Twilio:
 			o["security"] = []any{map[string]any{}, map[string]any{"twilioSignature": []string{}}}
 		}
 		if op.Auth == Supervisor {
-			o["description"] = "Supervisors and admins only; others get 403."
+			o["description"] = "Supervisors and admins only; others get 403. API tokens (cdk_…) are admitted by scope."
+		}
+		if op.Auth == Admin {
+			o["description"] = "Admins signed in in person only; others, and API tokens, get 403."
 		}
 		if op.Request != nil {
 			ct := "application/json"
@@ -105,7 +109,7 @@ func Build(title, version string, ops []Op) Document {
 					"properties": map[string]any{"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}}}}},
 			"securitySchemes": map[string]any{
 				"visitorToken":    map[string]any{"type": "http", "scheme": "bearer", "description": "the widget's visitorToken"},
-				"deskToken":       map[string]any{"type": "http", "scheme": "bearer", "description": "the token from POST /api/v1/desk/login"},
+				"deskToken":       map[string]any{"type": "http", "scheme": "bearer", "description": "the token from POST /api/v1/desk/login, or an API token (cdk_…) on the supervisor and admin APIs"},
 				"deskCookie":      map[string]any{"type": "apiKey", "in": "cookie", "name": "cd_session"},
 				"twilioSignature": map[string]any{"type": "apiKey", "in": "header", "name": "X-Twilio-Signature"},
 			},

@@ -1,6 +1,8 @@
 package ratelimit
 
 import (
+	"math"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -27,8 +29,21 @@ func New(rate, burst float64) *Limiter {
 
 // Allow takes one token for key and reports whether there was one.
 func (l *Limiter) Allow(key string) bool {
+	ok, _ := l.Take(key)
+	return ok
+}
+
+// RetryAfter is the value of a Retry-After header for wait: whole seconds,
+// rounded up, at least 1.
+func RetryAfter(wait time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+}
+
+// Take is Allow that also says, when it refuses, how long until key has a
+// token again.
+func (l *Limiter) Take(key string) (ok bool, wait time.Duration) {
 	if l == nil {
-		return true
+		return true, 0
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -50,8 +65,8 @@ func (l *Limiter) Allow(key string) bool {
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
 	b.at = now
 	if b.tokens < 1 {
-		return false
+		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 	}
 	b.tokens--
-	return true
+	return true, 0
 }

@@ -103,7 +103,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmtInsertMessage, `INSERT INTO messages(id,conversation_id,seq,doc) VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING`},
 		{&s.stmtGetMessage, `SELECT doc FROM messages WHERE id=?`},
 		{&s.stmtListMessages, `SELECT doc FROM messages WHERE conversation_id=? AND seq>? ORDER BY seq LIMIT ?`},
-		{&s.stmtGetToken, `SELECT hash,kind,subject_id,expires_at FROM tokens WHERE hash=?`},
+		{&s.stmtGetToken, `SELECT hash,kind,subject_id,expires_at,last_seen_at FROM tokens WHERE hash=?`},
 	} {
 		st, err := s.db.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -148,6 +148,45 @@ CREATE TABLE IF NOT EXISTS records (
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("sqlitestore: migrate: %w", err)
+	}
+	if err := s.addColumns(ctx, "departments", map[string]string{
+		"retention_days": "INTEGER NOT NULL DEFAULT 0", "retention_action": "TEXT NOT NULL DEFAULT ''"}); err != nil {
+		return err
+	}
+	// Sessions' last use (idle timeout), 0 = never; and the index that
+	// "sign out everywhere" deletes by.
+	if err := s.addColumns(ctx, "tokens", map[string]string{"last_seen_at": "INTEGER NOT NULL DEFAULT 0"}); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS tokens_subject ON tokens(subject_id, kind)`); err != nil {
+		return fmt.Errorf("sqlitestore: migrate tokens: %w", err)
+	}
+	return nil
+}
+
+// addColumns adds the columns a table created by an older version lacks.
+func (s *Store) addColumns(ctx context.Context, table string, cols map[string]string) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: migrate %s: %w", table, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlitestore: migrate %s: %w", table, err)
+		}
+		have[name] = true
+	}
+	rows.Close()
+	for name, def := range cols {
+		if have[name] {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+name+` `+def); err != nil {
+			return fmt.Errorf("sqlitestore: migrate %s.%s: %w", table, name, err)
+		}
 	}
 	return nil
 }
@@ -233,22 +272,49 @@ func (s *Store) GetContact(ctx context.Context, id string) (civicdesk.Contact, e
 
 // PutToken inserts or replaces a token.
 func (s *Store) PutToken(ctx context.Context, t civicdesk.Token) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens(hash,kind,subject_id,expires_at) VALUES(?,?,?,?)
-		ON CONFLICT(hash) DO UPDATE SET kind=excluded.kind, subject_id=excluded.subject_id, expires_at=excluded.expires_at`,
-		t.Hash, string(t.Kind), t.SubjectID, ms(t.ExpiresAt))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens(hash,kind,subject_id,expires_at,last_seen_at) VALUES(?,?,?,?,?)
+		ON CONFLICT(hash) DO UPDATE SET kind=excluded.kind, subject_id=excluded.subject_id, expires_at=excluded.expires_at, last_seen_at=excluded.last_seen_at`,
+		t.Hash, string(t.Kind), t.SubjectID, ms(t.ExpiresAt), msOrZero(t.LastSeenAt))
 	return mapErr(err, "put token")
+}
+
+// msOrZero stores the zero time as 0, so that it reads back as zero.
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
+// TouchToken sets an existing token's last use; a missing one stays missing.
+func (s *Store) TouchToken(ctx context.Context, hash string, lastSeen time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE tokens SET last_seen_at=? WHERE hash=?`, msOrZero(lastSeen), hash)
+	return mapErr(err, "touch token")
+}
+
+// DeleteTokensOf deletes every token of kind for subject.
+func (s *Store) DeleteTokensOf(ctx context.Context, kind civicdesk.TokenKind, subject string) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE subject_id=? AND kind=?`, subject, string(kind))
+	if err != nil {
+		return 0, mapErr(err, "delete tokens")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // GetToken returns a token by hash.
 func (s *Store) GetToken(ctx context.Context, hash string) (civicdesk.Token, error) {
 	var t civicdesk.Token
 	var kind string
-	var exp int64
-	err := s.stmtGetToken.QueryRowContext(ctx, hash).Scan(&t.Hash, &kind, &t.SubjectID, &exp)
+	var exp, seen int64
+	err := s.stmtGetToken.QueryRowContext(ctx, hash).Scan(&t.Hash, &kind, &t.SubjectID, &exp, &seen)
 	if err != nil {
 		return t, mapErr(err, "get token")
 	}
 	t.Kind, t.ExpiresAt = civicdesk.TokenKind(kind), fromMS(exp)
+	if seen != 0 {
+		t.LastSeenAt = fromMS(seen)
+	}
 	return t, nil
 }
 
@@ -653,13 +719,15 @@ func (s *Store) SetAgentStatus(ctx context.Context, id string, st civicdesk.Agen
 
 // PutDepartment inserts or replaces a department.
 func (s *Store) PutDepartment(ctx context.Context, d civicdesk.Department) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO departments(id,name) VALUES(?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name`, d.ID, d.Name)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO departments(id,name,retention_days,retention_action) VALUES(?,?,?,?)
+		ON CONFLICT(id) DO UPDATE SET name=excluded.name, retention_days=excluded.retention_days, retention_action=excluded.retention_action`,
+		d.ID, d.Name, d.RetentionDays, d.RetentionAction)
 	return mapErr(err, "put department")
 }
 
 // ListDepartments returns every department by id.
 func (s *Store) ListDepartments(ctx context.Context) ([]civicdesk.Department, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id,name FROM departments ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id,name,retention_days,retention_action FROM departments ORDER BY id`)
 	if err != nil {
 		return nil, mapErr(err, "list departments")
 	}
@@ -667,7 +735,7 @@ func (s *Store) ListDepartments(ctx context.Context) ([]civicdesk.Department, er
 	var out []civicdesk.Department
 	for rows.Next() {
 		var d civicdesk.Department
-		if err := rows.Scan(&d.ID, &d.Name); err != nil {
+		if err := rows.Scan(&d.ID, &d.Name, &d.RetentionDays, &d.RetentionAction); err != nil {
 			return nil, mapErr(err, "list departments")
 		}
 		out = append(out, d)
@@ -752,6 +820,26 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, key string) error {
 // observe records how long a store operation took.
 func observe(op string, start time.Time) {
 	metrics.StoreOps.WithLabelValues(op).Observe(time.Since(start).Seconds())
+}
+
+// DeleteConversation deletes a conversation with its messages and notes.
+func (s *Store) DeleteConversation(ctx context.Context, convID string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err, "delete conversation")
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM messages WHERE conversation_id=?`, `DELETE FROM notes WHERE conversation_id=?`,
+		`DELETE FROM open_conversations WHERE conversation_id=?`, `DELETE FROM conversations WHERE id=?`} {
+		if _, err := tx.ExecContext(ctx, q, convID); err != nil {
+			return mapErr(err, "delete conversation")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err, "delete conversation")
+	}
+	_, err = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return mapErr(err, "checkpoint after delete")
 }
 
 // DeleteConversationData deletes a conversation's messages and notes.

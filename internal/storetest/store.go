@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"time"
 
 	"github.com/civicdesk/civicdesk"
 )
@@ -25,6 +26,13 @@ type Store interface {
 	PutToken(ctx context.Context, t civicdesk.Token) error
 	GetToken(ctx context.Context, hash string) (civicdesk.Token, error)
 	DeleteToken(ctx context.Context, hash string) error
+	// TouchToken sets the LastSeenAt of an existing token; a missing one
+	// stays missing (a revoked session is not brought back) and is not an
+	// error.
+	TouchToken(ctx context.Context, hash string, lastSeen time.Time) error
+	// DeleteTokensOf deletes every token of kind whose SubjectID is subject
+	// ("sign out everywhere") and returns how many it deleted.
+	DeleteTokensOf(ctx context.Context, kind civicdesk.TokenKind, subject string) (int, error)
 
 	// OpenConversation returns the open (not closed) conversation of
 	// candidate.ContactID on candidate.Channel, creating candidate when there
@@ -50,6 +58,9 @@ type Store interface {
 	// DeleteConversationData deletes a conversation's messages and notes
 	// (erasure); the conversation record itself stays, for the statistics.
 	DeleteConversationData(ctx context.Context, conversationID string) error
+	// DeleteConversation deletes a conversation record with its messages and
+	// notes (retention); deleting a missing one is not an error.
+	DeleteConversation(ctx context.Context, conversationID string) error
 
 	InsertNote(ctx context.Context, n civicdesk.Note) error
 	ListNotes(ctx context.Context, conversationID string) ([]civicdesk.Note, error)

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Ping", testPing},
 		{"Contacts", testContacts},
 		{"Tokens", testTokens},
+		{"TokensTouchAndDeleteBySubject", testTokensOfSubject},
 		{"OpenConversationIsGetOrCreate", testOpenConversation},
 		{"OpenConversationConcurrent", testOpenConversationConcurrent},
 		{"PutConversationAndClose", testPutConversation},
@@ -31,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Departments", testDepartments},
 		{"Records", testRecords},
 		{"DeleteConversationData", testDeleteConversationData},
+		{"DeleteConversation", testDeleteConversation},
+		{"DepartmentRetention", testDepartmentRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,6 +108,53 @@ func testTokens(t *testing.T, s Store) {
 	}
 	if err := s.DeleteToken(ctx(t), "h1"); err != nil && !civicdesk.IsNotFound(err) {
 		t.Fatalf("deleting a missing token: %v", err)
+	}
+}
+
+func testTokensOfSubject(t *testing.T, s Store) {
+	put := func(hash string, kind civicdesk.TokenKind, subject string) {
+		must(t, s.PutToken(ctx(t), civicdesk.Token{Hash: hash, Kind: kind, SubjectID: subject, ExpiresAt: t0.Add(time.Hour)}))
+	}
+	put("s1", civicdesk.TokenSession, "ag_1")
+	put("s2", civicdesk.TokenSession, "ag_1")
+	put("s3", civicdesk.TokenSession, "ag_2")
+	put("v1", civicdesk.TokenVisitor, "ag_1") // same subject, other kind: kept
+
+	seen := t0.Add(5 * time.Minute)
+	must(t, s.TouchToken(ctx(t), "s1", seen))
+	got, err := s.GetToken(ctx(t), "s1")
+	must(t, err)
+	if !got.LastSeenAt.Equal(seen) || !got.ExpiresAt.Equal(t0.Add(time.Hour)) || got.SubjectID != "ag_1" {
+		t.Fatalf("after TouchToken: %+v, want last seen %v and the rest unchanged", got, seen)
+	}
+	if got, _ := s.GetToken(ctx(t), "s2"); !got.LastSeenAt.IsZero() {
+		t.Fatalf("untouched token has LastSeenAt %v", got.LastSeenAt)
+	}
+	// Touching a deleted token must not bring it back.
+	if err := s.TouchToken(ctx(t), "missing", seen); err != nil && !civicdesk.IsNotFound(err) {
+		t.Fatalf("TouchToken of a missing token: %v", err)
+	}
+	if _, err := s.GetToken(ctx(t), "missing"); !civicdesk.IsNotFound(err) {
+		t.Fatalf("TouchToken created a token: err = %v", err)
+	}
+
+	n, err := s.DeleteTokensOf(ctx(t), civicdesk.TokenSession, "ag_1")
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("DeleteTokensOf deleted %d, want 2", n)
+	}
+	for _, h := range []string{"s1", "s2"} {
+		if _, err := s.GetToken(ctx(t), h); !civicdesk.IsNotFound(err) {
+			t.Fatalf("token %s survived DeleteTokensOf: err = %v", h, err)
+		}
+	}
+	for _, h := range []string{"s3", "v1"} {
+		if _, err := s.GetToken(ctx(t), h); err != nil {
+			t.Fatalf("token %s of another subject or kind was deleted: %v", h, err)
+		}
+	}
+	if n, err := s.DeleteTokensOf(ctx(t), civicdesk.TokenSession, "ag_1"); err != nil || n != 0 {
+		t.Fatalf("DeleteTokensOf again = %d, %v; want 0, nil", n, err)
 	}
 }
 
@@ -455,4 +505,60 @@ func testDeleteConversationData(t *testing.T, s Store) {
 		t.Fatalf("another conversation lost its messages: %d", len(other))
 	}
 	must(t, s.DeleteConversationData(ctx(t), "cv_none"))
+}
+
+func testDeleteConversation(t *testing.T, s Store) {
+	open := conv("cv_open", "ct_1", civicdesk.ChannelWebchat, t0)
+	_, _, err := s.OpenConversation(ctx(t), open)
+	must(t, err)
+	keep := conv("cv_keep", "ct_2", civicdesk.ChannelWebchat, t0)
+	_, _, err = s.OpenConversation(ctx(t), keep)
+	must(t, err)
+	for i, c := range []string{"cv_open", "cv_keep"} {
+		_, err := s.InsertMessage(ctx(t), civicdesk.Message{ID: fmt.Sprintf("dm%d", i), ConversationID: c, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+			Text: "secret", CreatedAt: t0, Channel: civicdesk.ChannelWebchat, Seq: uint64(i + 1)})
+		must(t, err)
+		must(t, s.InsertNote(ctx(t), civicdesk.Note{ID: fmt.Sprintf("dn%d", i), ConversationID: c, AgentID: "ag_1", Text: "note", CreatedAt: t0}))
+	}
+	must(t, s.DeleteConversation(ctx(t), "cv_open"))
+	if _, err := s.GetConversation(ctx(t), "cv_open"); !civicdesk.IsNotFound(err) {
+		t.Fatalf("deleted conversation still readable: %v", err)
+	}
+	if _, err := s.GetMessage(ctx(t), "dm0"); !civicdesk.IsNotFound(err) {
+		t.Fatalf("message of a deleted conversation still readable: %v", err)
+	}
+	if ns, _ := s.ListNotes(ctx(t), "cv_open"); len(ns) != 0 {
+		t.Fatalf("notes of a deleted conversation: %+v", ns)
+	}
+	// Its open slot is freed: the contact starts a new conversation.
+	again, created, err := s.OpenConversation(ctx(t), conv("cv_new", "ct_1", civicdesk.ChannelWebchat, t0))
+	must(t, err)
+	if !created || again.ID != "cv_new" {
+		t.Fatalf("after delete OpenConversation = %s created=%v", again.ID, created)
+	}
+	if _, err := s.GetConversation(ctx(t), "cv_keep"); err != nil {
+		t.Fatalf("another conversation was deleted: %v", err)
+	}
+	if ms, _ := s.ListMessages(ctx(t), "cv_keep", 0, 0); len(ms) != 1 {
+		t.Fatalf("another conversation lost its messages: %+v", ms)
+	}
+	must(t, s.DeleteConversation(ctx(t), "cv_none"))
+}
+
+func testDepartmentRetention(t *testing.T, s Store) {
+	d := civicdesk.Department{ID: "permits", Name: "Permits", RetentionDays: 30, RetentionAction: civicdesk.RetentionAnonymize}
+	must(t, s.PutDepartment(ctx(t), d))
+	ds, err := s.ListDepartments(ctx(t))
+	must(t, err)
+	if len(ds) != 1 || ds[0] != d {
+		t.Fatalf("ListDepartments = %+v, want %+v", ds, d)
+	}
+	// Back to keep forever.
+	d.RetentionDays, d.RetentionAction = 0, ""
+	must(t, s.PutDepartment(ctx(t), d))
+	ds, err = s.ListDepartments(ctx(t))
+	must(t, err)
+	if len(ds) != 1 || ds[0] != d {
+		t.Fatalf("ListDepartments after reset = %+v", ds)
+	}
 }

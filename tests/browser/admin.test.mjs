@@ -189,6 +189,13 @@ describe('CivicDesk administration page', { concurrency: false }, () => {
     await depts.getByRole('button', { name: 'Save department' }).click();
     await page.getByRole('table', { name: 'Departments' }).getByRole('row', { name: /Parks and Recreation/ }).waitFor();
     await page.getByRole('group', { name: 'Departments' }).getByRole('checkbox', { name: 'Parks and Recreation' }).waitFor();
+    // Retention: closed conversations kept 30 days, then anonymized.
+    await depts.getByRole('textbox', { name: 'Department ID' }).fill('parks');
+    await depts.getByRole('textbox', { name: 'Department name' }).fill('Parks and Recreation');
+    await depts.getByRole('spinbutton', { name: /Keep closed conversations/ }).fill('30');
+    await depts.getByRole('combobox', { name: 'Then' }).selectOption('anonymize');
+    await depts.getByRole('button', { name: 'Save department' }).click();
+    await page.getByRole('table', { name: 'Departments' }).getByRole('row', { name: /Parks and Recreation 30 days, then anonymized/ }).waitFor();
 
     const canned = page.getByRole('region', { name: 'Canned responses' });
     await canned.getByRole('textbox', { name: 'Shortcut' }).fill('hours');

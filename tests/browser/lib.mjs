@@ -15,7 +15,8 @@ export const PASSWORD = 'demo-password';
 
 // startServer builds the binary and runs `civicdesk serve --demo` on a free
 // port with its own data directory. It resolves once the server listens.
-export async function startServer() {
+// extraArgs are added to `serve`'s flags (e.g. --routing-config).
+export async function startServer({ extraArgs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'civicdesk-browser-'));
   // CIVICDESK_BIN runs an already built binary instead (e.g. from make).
   const bin = process.env.CIVICDESK_BIN || join(dir, 'civicdesk');
@@ -28,7 +29,7 @@ export async function startServer() {
     }
   }
   const dataDir = join(dir, 'data');
-  const args = (addr) => ['serve', '--demo', '--http-addr', addr, '--data-dir', dataDir, '--smtp-addr', '127.0.0.1:0', '--rate-limit', 'off'];
+  const args = (addr) => ['serve', '--demo', '--http-addr', addr, '--data-dir', dataDir, '--smtp-addr', '127.0.0.1:0', '--rate-limit', 'off', ...extraArgs];
   let srv;
   try {
     srv = await launch(bin, args('127.0.0.1:0'));

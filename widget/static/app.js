@@ -120,12 +120,17 @@ export function mount(opts, api, queue) {
   const inputLabel = h('label', { for: 'cd-input', class: 'sr' });
   const sendBtn = h('button', { type: 'submit', class: 'send' });
   const form = h('form', { class: 'compose', novalidate: true, onsubmit: onSubmit }, inputLabel, input, sendBtn);
-  const rating = h('form', { class: 'rating', hidden: true, onsubmit: onRate });
+  const rating = h('form', { class: 'rating', hidden: true, novalidate: true, onsubmit: onRate });
+  // Shown when no caseworker answers now: says so, and offers a message form.
+  const noticeText = h('p', { class: 'ntext', tabindex: '-1' });
+  const leaveBtn = h('button', { type: 'button', class: 'textbtn2', onclick: () => showLeave(true) });
+  const notice = h('div', { class: 'notice', hidden: true }, noticeText, leaveBtn);
+  const leave = h('form', { class: 'leave', hidden: true, novalidate: true, 'aria-labelledby': 'cd-lh', onsubmit: onLeave });
   const dialog = h('div', { id: 'cd-dialog', class: 'dialog', role: 'dialog', 'aria-labelledby': 'cd-title cd-sub', 'aria-describedby': 'cd-disc', hidden: true },
     h('div', { class: 'head' },
       h('div', { class: 'heading' }, title, subtitle),
       h('div', { class: 'tools' }, langLabel, langSelect, endBtn, closeBtn)),
-    h('div', { class: 'body' }, disclosure, log, rating),
+    h('div', { class: 'body' }, disclosure, notice, leave, log, rating),
     h('div', { class: 'foot' }, typingLine, status, form));
   log.append(greeting);
   shell.append(launcher, newNote, announcer, dialog);
@@ -155,6 +160,8 @@ export function mount(opts, api, queue) {
     inputLabel.textContent = t.message;
     sendBtn.textContent = t.send;
     buildRating();
+    buildLeave();
+    showNotice();
     for (const { m, el } of msgs.values()) fillMessage(el, m);
     for (const { item, el } of pending.values()) fillPending(el, item);
     showState();
@@ -174,6 +181,7 @@ export function mount(opts, api, queue) {
     launcher.hidden = true;
     launcher.setAttribute('aria-expanded', 'true');
     markSeen();
+    checkAvailability();
     input.focus();
     scrollDown();
     emit('open');
@@ -284,8 +292,8 @@ export function mount(opts, api, queue) {
     const c = ev.conversation || {};
     convState = c.state || convState;
     if (ev.type === 'conversation.queued') setStatus('queued', { position: ev.position, wait: ev.estimatedWaitSeconds });
-    else if (ev.type === 'conversation.assigned') setStatus('assigned');
-    else if (ev.type === 'conversation.closed') { setStatus('closed'); hideTyping(); rating.hidden = false; }
+    else if (ev.type === 'conversation.assigned') { setStatus('assigned', ev.author && ev.author.name ? { name: ev.author.name } : {}); showNotice(); }
+    else if (ev.type === 'conversation.closed') showRating();
     else showState();
   }
   function showTyping(ev) {
@@ -338,7 +346,7 @@ export function mount(opts, api, queue) {
       convState = r.data.state;
       if (!statusKind) {
         if (convState === 'queued') setStatus('queued');
-        else if (convState === 'assigned') setStatus('assigned');
+        else if (convState === 'assigned') setStatus('assigned', r.data.agentName ? { name: r.data.agentName } : {});
         else if (convState === 'closed') setStatus('closed');
         else showState();
       }
@@ -379,7 +387,14 @@ export function mount(opts, api, queue) {
       backoff = Math.min(backoff * 2, 15000);
     };
   }
-  addEventListener('online', () => { backoff = 1000; connect(); flush(); });
+  // Back online: a socket that looks open may have died silently; start a
+  // fresh one, which replays what was missed.
+  addEventListener('online', () => {
+    backoff = 1000;
+    if (ws) { const s = ws; ws = null; s.onclose = null; s.close(); }
+    connect();
+    flush();
+  });
   addEventListener('pagehide', () => { stopped = true; });
   addEventListener('pageshow', (e) => { if (e.persisted) { stopped = false; connect(); } });
 
@@ -421,6 +436,8 @@ export function mount(opts, api, queue) {
           if (p) { p.item.failed = (r.data && r.data.error && r.data.error.message) || String(r.status); fillPending(p.el, p.item); pending.delete(item.cmid); }
         }
       }
+      // Sent while the socket is down: the history confirms them meanwhile.
+      if (pending.size && (!ws || ws.readyState !== 1)) catchUp().catch(() => {});
     } catch (e) {
       for (const { item, el } of pending.values()) if (!item.id) { item.waiting = true; fillPending(el, item); }
       clearTimeout(flushTimer);
@@ -468,34 +485,153 @@ export function mount(opts, api, queue) {
 
   async function endChat() {
     if (!session) return;
-    await call('POST', '/conversation/close').catch(() => {});
+    const r = await call('POST', '/conversation/close').catch(() => null);
+    if (r && r.ok) { convState = 'closed'; showRating(true); }
+  }
+  function showRating(focus) {
+    if (statusKind !== 'closed') { setStatus('closed'); hideTyping(); }
+    if (rating.hidden) { buildRating(); rating.hidden = false; }
+    if (focus) rating.querySelector('input').focus();
   }
 
   // ---- rating ----
   function buildRating() {
-    const fs = h('fieldset', {}, h('legend', { text: t.rateTitle }));
+    const fs = h('fieldset', { 'aria-describedby': 'cd-rs-err' }, h('legend', { text: t.rateTitle }));
     const stars = h('div', { class: 'stars' });
     for (let i = 1; i <= 5; i++) {
       const id = 'cd-r' + i;
       stars.append(h('input', { type: 'radio', name: 'score', id, value: String(i) }), h('label', { for: id, text: `${i} – ${t['rate' + i]}` }));
     }
     const cid = 'cd-rc';
-    fs.append(stars, h('label', { for: cid, class: 'clabel', text: t.comment }), h('textarea', { id: cid, name: 'comment', rows: '2', maxlength: '2000' }),
+    const mail = field('cd-rt', 'email', t.email, { type: 'email', autocomplete: 'email', value: user.email || '' });
+    mail.row.hidden = true;
+    const want = h('input', { type: 'checkbox', id: 'cd-rx', onchange: () => { mail.row.hidden = !want.checked; if (want.checked) mail.el.focus(); } });
+    fs.append(stars, h('p', { id: 'cd-rs-err', class: 'err' }), h('label', { for: cid, class: 'clabel', text: t.comment }), h('textarea', { id: cid, name: 'comment', rows: '2', maxlength: '2000' }),
+      h('p', { class: 'check' }, want, h('label', { for: 'cd-rx', text: t.transcript })), mail.row,
       h('button', { type: 'submit', class: 'send', text: t.sendRating }));
     rating.replaceChildren(fs);
+    rating.want = want;
+    rating.mail = mail;
   }
   async function onRate(e) {
     e.preventDefault();
     const score = Number((rating.querySelector('input[name=score]:checked') || {}).value || 0);
-    if (!score) return;
+    const to = rating.want.checked ? rating.mail.el.value.trim() : '';
+    const errs = [];
+    const err = rating.querySelector('#cd-rs-err');
+    err.textContent = !score && !rating.want.checked ? t.needScore : '';
+    if (err.textContent) errs.push(rating.querySelector('input'));
+    if (rating.want.checked) check(rating.mail, !EMAIL.test(to) && t.badEmail, errs);
+    if (errs.length) return invalid(errs);
     const comment = rating.querySelector('textarea').value.trim();
-    const r = await call('POST', '/conversation/rating', comment ? { score, comment } : { score }).catch(() => null);
-    if (r && r.ok) {
-      rating.replaceChildren(h('p', { class: 'thanks', text: t.thanks }));
-      const p = rating.querySelector('p');
-      p.tabIndex = -1;
-      p.focus();
+    let ok = true;
+    if (to) { const r = await call('POST', '/conversation/close', { transcriptEmail: to }).catch(() => null); ok = !!(r && r.ok); }
+    if (score && ok) { const r = await call('POST', '/conversation/rating', comment ? { score, comment } : { score }).catch(() => null); ok = !!(r && r.ok); }
+    if (!ok) { err.textContent = fmt('failed', { reason: t.reconnecting }); return announce(err.textContent); }
+    const p = h('p', { class: 'thanks', tabindex: '-1', text: (score ? t.thanks : '') + (to ? ' ' + fmt('transcriptSent', { to }) : '') });
+    rating.replaceChildren(p);
+    p.focus();
+    announce(p.textContent);
+  }
+
+  // ---- forms ----
+  const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+  function announce(text) { announcer.textContent = ''; setTimeout(() => { announcer.textContent = text; }, 50); }
+  // field builds a labelled input with its error line.
+  function field(id, name, label, props = {}) {
+    const el = h(props.rows ? 'textarea' : 'input', { id, name, 'aria-describedby': id + '-err', ...props });
+    const msg = h('p', { id: id + '-err', class: 'err' });
+    return { el, msg, row: h('p', { class: 'field' }, h('label', { for: id, text: label }), el, msg) };
+  }
+  function check(f, problem, errs) {
+    f.msg.textContent = problem || '';
+    if (problem) { f.el.setAttribute('aria-invalid', 'true'); errs.push(f.el); } else f.el.removeAttribute('aria-invalid');
+  }
+  // invalid moves focus to the first field in error (its error is its
+  // description) and announces the error.
+  function invalid(errs) {
+    errs[0].focus();
+    const d = errs[0].getAttribute('aria-describedby');
+    announce((d && root.getElementById(d) || {}).textContent || t.needScore);
+  }
+
+  // ---- availability and leaving a message ----
+  let avail = null;
+  let availAt = 0;
+  let left = '';
+  async function checkAvailability() {
+    if (Date.now() - availAt < 15000) return;
+    availAt = Date.now();
+    try {
+      const r = await fetch(base + '/api/v1/widget/availability', { credentials: 'omit' });
+      if (r.ok) { avail = await r.json(); showNotice(true); }
+    } catch { /* offline: the chat still works */ }
+  }
+  function showNotice(fresh) {
+    const off = !left && avail && avail.status !== 'open' && convState !== 'assigned';
+    let s = left;
+    if (off) {
+      s = avail.status === 'closed' ? t.closedNow : t.noOne;
+      const at = avail.opensAt && new Date(avail.opensAt);
+      if (at && !isNaN(at)) s += ' ' + fmt('opens', { when: at.toLocaleString(locale, { weekday: 'long', hour: 'numeric', minute: '2-digit' }) });
+      s += ' ' + t.orLeave;
     }
+    noticeText.textContent = s;
+    leaveBtn.textContent = t.leave;
+    leaveBtn.hidden = !off;
+    notice.hidden = !s || !leave.hidden;
+    if (s && fresh && isOpen) announce(s);
+  }
+  function buildLeave() {
+    const text = field('cd-lm', 'text', t.message, { rows: '4', maxlength: String(MAX_TEXT) });
+    const mail = field('cd-le', 'email', t.email, { type: 'email', autocomplete: 'email', value: user.email || '' });
+    const tel = field('cd-lp', 'phone', t.phone, { type: 'tel', autocomplete: 'tel' });
+    const old = leave.fields;
+    if (old) { text.el.value = old.text.el.value; mail.el.value = old.mail.el.value; tel.el.value = old.tel.el.value; }
+    leave.replaceChildren(h('h3', { id: 'cd-lh', text: t.leave }), h('p', { text: t.leaveIntro }), text.row, mail.row, tel.row,
+      h('p', { class: 'row' }, h('button', { type: 'submit', class: 'send', text: t.send }), h('button', { type: 'button', class: 'textbtn2', text: t.cancel, onclick: () => showLeave(false) })),
+      h('p', { class: 'err' }));
+    leave.fields = { text, mail, tel };
+  }
+  function showLeave(on) {
+    leave.hidden = !on;
+    log.hidden = form.hidden = on;
+    showNotice();
+    if (on) leave.fields.text.el.focus();
+    else (left ? noticeText : leaveBtn.hidden ? input : leaveBtn).focus();
+  }
+  async function onLeave(e) {
+    e.preventDefault();
+    const { text, mail, tel } = leave.fields;
+    const v = { text: text.el.value.trim(), email: mail.el.value.trim(), phone: tel.el.value.trim() };
+    const errs = [];
+    check(text, !v.text && t.needText, errs);
+    check(mail, v.email ? !EMAIL.test(v.email) && t.badEmail : !v.phone && t.needContact, errs);
+    const digits = v.phone.replace(/[\s().-]/g, '');
+    check(tel, v.phone && !/^\+?[1-9]\d{7,14}$/.test(digits) && t.badPhone, errs);
+    if (errs.length) return invalid(errs);
+    // A retry of the same message keeps its id, so it is stored once.
+    const key = JSON.stringify(v);
+    if (leave.key !== key) { leave.key = key; leave.cmid = uuid(); }
+    leave.lastChild.textContent = '';
+    let r = null;
+    try {
+      await ensureSession();
+      r = await call('POST', '/leave-message', { clientMessageId: leave.cmid, ...v });
+    } catch { /* shown below */ }
+    if (!r || !r.ok) {
+      const reason = (r && r.data && r.data.error && r.data.error.message) || t.reconnecting;
+      if (r && r.status === 400 && /phone/.test(reason)) { check(tel, t.badPhone, errs); return invalid(errs); }
+      if (r && r.status === 400 && /email/.test(reason)) { check(mail, t.badEmail, errs); return invalid(errs); }
+      leave.lastChild.textContent = fmt('failed', { reason });
+      return announce(leave.lastChild.textContent);
+    }
+    left = fmt('left', { to: v.email || v.phone });
+    leave.key = '';
+    leave.fields = null;
+    buildLeave();
+    showLeave(false);
+    announce(left);
   }
 
   // ---- start ----

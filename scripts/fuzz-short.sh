@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs each fuzz target of a parser of outside input for a short time, one
+# target per `go test -fuzz` (Go fuzzes one target at a time). `make test`
+# runs it with FUZZTIME=5s; `make fuzz` with longer and FUZZ_ALL=1, which
+# adds the targets whose package is slow to build instrumented.
+# A failure leaves the crashing input under the package's testdata/fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+FUZZTIME=${FUZZTIME:-5s}
+
+targets=(
+	"./internal/httpx FuzzDecode"
+	"./channels/sms FuzzParseInbound"
+	"./channels/sms FuzzSignature"
+	"./channels/sms FuzzFlatJSON"
+	"./channels/email FuzzParse"
+	"./routing FuzzLoadConfig"
+)
+if [ -n "${FUZZ_ALL:-}" ]; then
+	targets+=(
+		"./cmd/civicdesk FuzzConfigFile"
+		"./channels/sms FuzzNormalize"
+		"./channels/sms FuzzSplit"
+		"./bot/pii FuzzRedact"
+		"./bot/local FuzzTriage"
+	)
+fi
+
+start=$(date +%s)
+for t in "${targets[@]}"; do
+	set -- $t
+	echo "fuzz $2 ($1) for $FUZZTIME"
+	$GO test -run '^$' -fuzz "^$2\$" -fuzztime "$FUZZTIME" "$1" >/tmp/fuzz-$$.log 2>&1 || {
+		cat /tmp/fuzz-$$.log
+		rm -f /tmp/fuzz-$$.log
+		echo "fuzz $2 failed"
+		exit 1
+	}
+	tail -n 3 /tmp/fuzz-$$.log | grep -E 'execs|^ok' || true
+done
+rm -f /tmp/fuzz-$$.log
+echo "fuzzed ${#targets[@]} targets in $(( $(date +%s) - start ))s"
