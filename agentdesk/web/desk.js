@@ -120,10 +120,11 @@ async function refreshLists() {
     }
     S.queue = new Map(q.conversations.map((c) => [c.id, c]));
     // What arrived while the socket was down (or before the event) still
-    // gets its notification, once.
+    // gets its notification, once. At sign-in, conversations already held
+    // are no news; an offer waiting for an answer is.
     for (const c of [...S.mine.values(), ...offered()]) {
-      if (!S.listsLoaded) S.alerted.add(c.id + c.state);
-      else if (!before.has(c.id)) alertNew(c);
+      if (!S.listsLoaded && c.state !== 'queued') S.alerted.add(c.id + c.state);
+      else if (!before.has(c.id) || !S.listsLoaded) alertNew(c);
     }
     renderLists();
   } catch (e) {

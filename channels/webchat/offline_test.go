@@ -161,3 +161,59 @@ func TestAssignmentTellsTheCitizenTheCaseworkersName(t *testing.T) {
 		t.Fatalf("history: %d %+v", code, hist.AgentName)
 	}
 }
+
+// TestQueuePlaceReachesAWidgetThatConnectsLate: the place in the queue is
+// announced once; a widget whose socket was not yet open (or was down) reads
+// it from the history instead, until the conversation is assigned.
+func TestQueuePlaceReachesAWidgetThatConnectsLate(t *testing.T) {
+	en := newEnv(t)
+	ctx := context.Background()
+	token := en.session()
+	acc := en.send(token, "m1", "I need a person")
+	conv, err := en.store.GetConversation(ctx, acc.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(verb string, ev civicdesk.Event) {
+		t.Helper()
+		ev.Type, ev.Conversation, ev.At = civicdesk.EventTypeOf(verb), &conv, civicdesk.Now()
+		data, _ := json.Marshal(ev)
+		if _, _, err := en.bus.Publish(ctx, civicdesk.ConvSubject(verb, conv.ID), data, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	history := func() messagesResponse {
+		t.Helper()
+		var h messagesResponse
+		if code := en.do("GET", "/api/v1/widget/messages", token, nil, &h); code != 200 {
+			t.Fatalf("history: %d", code)
+		}
+		return h
+	}
+	conv.State = civicdesk.StateQueued
+	if err := en.store.PutConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	publish(civicdesk.VerbQueued, civicdesk.Event{Position: 3, EstimatedWaitSeconds: 240})
+	deadline := time.Now().Add(5 * time.Second)
+	for h := history(); h.Position != 3 || h.EstimatedWaitSeconds != 240; h = history() {
+		if time.Now().After(deadline) {
+			t.Fatalf("history gives place %d, wait %d; want 3, 240", h.Position, h.EstimatedWaitSeconds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	conv.State, conv.AssignedAgentID = civicdesk.StateAssigned, "ag_x1"
+	if err := en.store.PutConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	publish(civicdesk.VerbAssigned, civicdesk.Event{AgentID: "ag_x1"})
+	for h := history(); h.Position != 0; h = history() {
+		if time.Now().After(deadline) {
+			t.Fatalf("an assigned conversation still shows place %d", h.Position)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, ok := en.ch.hub.place(conv.ID); ok {
+		t.Fatal("the place is still remembered after the assignment")
+	}
+}

@@ -179,10 +179,42 @@ type hub struct {
 	// agentName is a caseworker's display name, which assignment events
 	// carry to the citizen instead of the caseworker's id.
 	agentName func(id string) string
+
+	// waits holds each waiting conversation's last announced place, so a
+	// widget that connects after the announcement still learns it.
+	waitMu sync.Mutex
+	waits  map[string]queuePlace
+}
+
+// queuePlace is a waiting conversation's place in its queue.
+type queuePlace struct {
+	Position             int
+	EstimatedWaitSeconds int
 }
 
 func newHub(log *slog.Logger) *hub {
-	return &hub{log: log, byContact: map[string][]*client{}}
+	return &hub{log: log, byContact: map[string][]*client{}, waits: map[string]queuePlace{}}
+}
+
+// place returns the last announced place of a waiting conversation.
+func (h *hub) place(convID string) (queuePlace, bool) {
+	h.waitMu.Lock()
+	defer h.waitMu.Unlock()
+	p, ok := h.waits[convID]
+	return p, ok
+}
+
+// notePlace keeps the place from conversation.queued events and forgets it
+// once the conversation is assigned or closed.
+func (h *hub) notePlace(typ, convID string, p queuePlace) {
+	h.waitMu.Lock()
+	defer h.waitMu.Unlock()
+	switch typ {
+	case "conversation.queued":
+		h.waits[convID] = p
+	case "conversation.assigned", "conversation.closed":
+		delete(h.waits, convID)
+	}
 }
 
 func (h *hub) add(cl *client) {
@@ -260,10 +292,15 @@ func (h *hub) dispatch(subject string, data []byte) {
 			ContactID string            `json:"contactId"`
 			Channel   civicdesk.Channel `json:"channel"`
 		} `json:"conversation"`
-		Author *civicdesk.Author `json:"author"`
+		Author               *civicdesk.Author `json:"author"`
+		Position             int               `json:"position"`
+		EstimatedWaitSeconds int               `json:"estimatedWaitSeconds"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
 		return
+	}
+	if head.Conversation != nil && head.Conversation.ID != "" && strings.HasPrefix(head.Type, "conversation.") {
+		h.notePlace(head.Type, head.Conversation.ID, queuePlace{head.Position, head.EstimatedWaitSeconds})
 	}
 	contactID := ""
 	if head.Conversation != nil {

@@ -388,8 +388,13 @@ type messagesResponse struct {
 	ConversationID *string `json:"conversationId"`
 	State          *string `json:"state"`
 	// AgentName is the assigned caseworker's display name (an extension).
-	AgentName string              `json:"agentName,omitempty"`
-	Messages  []civicdesk.Message `json:"messages"`
+	AgentName string `json:"agentName,omitempty"`
+	// Position and EstimatedWaitSeconds are the waiting conversation's last
+	// announced place in the queue (an extension), for a widget that
+	// connected after conversation.queued went out.
+	Position             int                 `json:"position,omitempty"`
+	EstimatedWaitSeconds int                 `json:"estimatedWaitSeconds,omitempty"`
+	Messages             []civicdesk.Message `json:"messages"`
 }
 
 func (c *Channel) getMessages(ctx echo.Context) error {
@@ -409,6 +414,9 @@ func (c *Channel) getMessages(ctx echo.Context) error {
 		resp.ConversationID, resp.State = &conv.ID, &state
 		if conv.State == civicdesk.StateAssigned && conv.AssignedAgentID != "" {
 			resp.AgentName = c.names.name(conv.AssignedAgentID)
+		}
+		if p, ok := c.hub.place(conv.ID); ok && conv.State == civicdesk.StateQueued {
+			resp.Position, resp.EstimatedWaitSeconds = p.Position, p.EstimatedWaitSeconds
 		}
 		ms, err := c.store.ListMessages(rctx, conv.ID, seq, 0)
 		if err != nil {

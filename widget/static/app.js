@@ -344,7 +344,9 @@ export function mount(opts, api, queue) {
     if (!r.ok || !r.data) return;
     if (r.data.state) {
       convState = r.data.state;
-      if (!statusKind) {
+      const p = r.data.position;
+      if (convState === 'queued' && p && p !== statusVars.position) setStatus('queued', { position: p, wait: r.data.estimatedWaitSeconds });
+      else if (!statusKind) {
         if (convState === 'queued') setStatus('queued');
         else if (convState === 'assigned') setStatus('assigned', r.data.agentName ? { name: r.data.agentName } : {});
         else if (convState === 'closed') setStatus('closed');
