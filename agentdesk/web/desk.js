@@ -764,9 +764,17 @@ function showAwayPrompt(on, auto) {
   }
 }
 
+// setStatus changes my status. It is noted before the request, so that the
+// event echoing it, which can arrive first, is not announced a second time.
 async function setStatus(st) {
-  await api('PUT', '/desk/me/status', { status: st });
+  const was = S.me.status;
   S.me.status = st;
+  try {
+    await api('PUT', '/desk/me/status', { status: st });
+  } catch (e) {
+    if (S.me) S.me.status = was;
+    throw e;
+  }
   el.status.value = st;
 }
 
