@@ -38,6 +38,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		"http-addr: nocolon\n":       "http-addr (CIVICDESK_HTTP_ADDR)",
 		"log-level: loud\n":          "log-level",
 		"http-addr: [unterminated\n": "config file",
+		"memory-limit: lots\n":       "memory-limit (CIVICDESK_MEMORY_LIMIT)",
+		"memory-limit: 10MiB\n":      "below 64MiB",
 	}
 	for body, want := range cases {
 		file := filepath.Join(dir, "c.yaml")
@@ -51,5 +53,18 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	}
 	if _, err := parseConfig("t", []string{"--config", filepath.Join(dir, "missing.yaml")}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Error("a missing config file was accepted")
+	}
+}
+
+func TestMemoryLimitSizes(t *testing.T) {
+	for in, want := range map[string]int64{"off": 0, "0": 0, "400MiB": 400 << 20, "1GiB": 1 << 30, "134217728": 128 << 20, "200 MiB": 200 << 20} {
+		if got, err := parseMemoryLimit(in); err != nil || got != want {
+			t.Errorf("parseMemoryLimit(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1MiB", "1TB", "MiB", "9999999999999GiB", "1KiB"} {
+		if _, err := parseMemoryLimit(in); err == nil {
+			t.Errorf("parseMemoryLimit(%q) accepted", in)
+		}
 	}
 }

@@ -67,6 +67,9 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
 	defer startPprof(log)() // off unless CIVICDESK_PPROF=127.0.0.1:6060
+	// validated by parseConfig
+	memLimit, _ := parseMemoryLimit(cfg.MemoryLimit)
+	defer applyMemoryLimit(memLimit, log)()
 	if cfg.NATSURL == "" || cfg.MongoURI == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return fmt.Errorf("data dir: %w", err)
