@@ -217,3 +217,42 @@ func TestQueuePlaceReachesAWidgetThatConnectsLate(t *testing.T) {
 		t.Fatal("the place is still remembered after the assignment")
 	}
 }
+
+// TestLateStoredMessageReachesAResumedSocket: a message held by a replica
+// that died is stored late, with an earlier sequence than messages already
+// shown. A socket resumed after those still passes it on, and the messages
+// its replay sent are not sent twice.
+func TestLateStoredMessageReachesAResumedSocket(t *testing.T) {
+	en := newEnv(t)
+	ctx := context.Background()
+	token := en.session()
+	first := en.send(token, "m1", "first")
+	second := en.send(token, "m2", "second")
+	var stored []civicdesk.Message
+	deadline := time.Now().Add(5 * time.Second)
+	for len(stored) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("recorded %d of 2", len(stored))
+		}
+		time.Sleep(20 * time.Millisecond)
+		var err error
+		if stored, err = en.store.ListMessages(ctx, first.ConversationID, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws := en.dial(token, stored[0].ID) // replays the second message
+	ws.waitFor("the replayed message", func(ev civicdesk.Event) bool { return ev.Message != nil && ev.Message.ID == second.MessageID })
+	// The second message's live event, racing the replay, is skipped;
+	// a late message with an earlier sequence is not.
+	for _, m := range []civicdesk.Message{stored[1], {ID: "msg_late", ConversationID: first.ConversationID, ContactID: stored[0].ContactID,
+		Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen}, Text: "held by a dead replica", Seq: stored[0].Seq, Channel: civicdesk.ChannelWebchat}} {
+		data, _ := json.Marshal(civicdesk.Event{Type: "message", Message: &m, At: civicdesk.Now()})
+		if _, _, err := en.bus.Publish(ctx, civicdesk.ConvSubject(civicdesk.VerbMessage, first.ConversationID), data, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := ws.waitFor("a message", func(ev civicdesk.Event) bool { return ev.Message != nil })
+	if ev.Message.ID != "msg_late" {
+		t.Fatalf("got %s again, want the late message", ev.Message.ID)
+	}
+}

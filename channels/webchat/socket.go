@@ -36,11 +36,11 @@ const (
 	writeBufSize   = 128
 )
 
-// frame is one event ready to send: its bytes, and its message sequence
-// (0 for non-message events) so resumed sockets can skip what they sent.
+// frame is one event ready to send: its bytes, and its message id ("" for
+// other events) so that a resumed socket skips what its replay sent.
 type frame struct {
 	data []byte
-	seq  uint64
+	id   string
 }
 
 // client is one visitor socket.
@@ -50,9 +50,13 @@ type client struct {
 	mu      sync.Mutex
 	conn    *websocket.Conn // nil until the upgrade is done
 	queue   []frame
-	writing bool   // a writer runs, or the history is being replayed
-	last    uint64 // highest message sequence written
-	closed  bool
+	writing bool // a writer runs, or the history is being replayed
+	// replayed holds the ids of the messages the resume replay sent, until
+	// the first keep-alive: their live events, racing the replay, are
+	// skipped. Skipping by id rather than by sequence lets a message stored
+	// late with an earlier sequence (held by a replica that died) through.
+	replayed map[string]struct{}
+	closed   bool
 	ping    *time.Timer
 }
 
@@ -88,29 +92,31 @@ func (cl *client) flush() {
 			cl.mu.Unlock()
 			return
 		}
-		batch, last, conn := cl.queue, cl.last, cl.conn
+		batch, conn := cl.queue, cl.conn
 		cl.queue = nil
+		for i, f := range batch {
+			if _, sent := cl.replayed[f.id]; sent && f.id != "" {
+				batch[i].data = nil // sent from the history already
+			}
+		}
 		cl.mu.Unlock()
 		for _, f := range batch {
-			if f.seq != 0 && f.seq <= last {
-				continue // sent from the history already
+			if f.data == nil {
+				continue
 			}
 			if err := write(context.Background(), conn, f.data); err != nil {
 				cl.stop(false)
 				return
 			}
-			last = max(last, f.seq)
 		}
-		cl.mu.Lock()
-		cl.last = max(cl.last, last)
-		cl.mu.Unlock()
 	}
 }
 
-// resume ends the history replay: live events after sequence last follow.
-func (cl *client) resume(last uint64) {
+// resume ends the history replay, which sent the messages in replayed:
+// live events follow.
+func (cl *client) resume(replayed map[string]struct{}) {
 	cl.mu.Lock()
-	cl.last = max(cl.last, last)
+	cl.replayed = replayed
 	start := len(cl.queue) > 0 && !cl.closed
 	cl.writing = start
 	if !cl.closed {
@@ -126,6 +132,7 @@ func (cl *client) resume(last uint64) {
 func (cl *client) keepAlive() {
 	cl.mu.Lock()
 	conn, closed := cl.conn, cl.closed
+	cl.replayed = nil // the replay's live echoes are long past
 	cl.mu.Unlock()
 	if closed || conn == nil {
 		return
@@ -351,16 +358,16 @@ func (h *hub) dispatch(subject string, data []byte) {
 	ev.AgentID, ev.PreviousAgentID = "", ""
 	ev.Conversation = citizenView(ev.Conversation)
 	ev.Message = citizenMessage(ev.Message)
-	var seq uint64
+	var id string
 	if ev.Message != nil {
-		seq = ev.Message.Seq
+		id = ev.Message.ID
 	}
 	out, err := json.Marshal(ev)
 	if err != nil {
 		return
 	}
 	for _, cl := range clients {
-		if !cl.enqueue(frame{data: out, seq: seq}) {
+		if !cl.enqueue(frame{data: out, id: id}) {
 			// A socket that cannot keep up is closed; its client resumes.
 			h.log.Warn("widget socket too slow, closing")
 			cl.stop(false)
@@ -404,7 +411,7 @@ func (c *Channel) websocket(ctx echo.Context) error {
 		}
 	}()
 
-	last := uint64(0)
+	var replayed map[string]struct{}
 	if after != "" {
 		conv, err := c.currentConversation(rctx, contactID)
 		if err != nil {
@@ -423,12 +430,14 @@ func (c *Channel) websocket(ctx echo.Context) error {
 					cl.stop(false)
 					return nil
 				}
-				last = missed[i].Seq
+				if replayed == nil {
+					replayed = make(map[string]struct{}, len(missed))
+				}
+				replayed[missed[i].ID] = struct{}{}
 			}
 		}
-		last = max(last, seq)
 	}
-	cl.resume(last)
+	cl.resume(replayed)
 	return nil
 }
 

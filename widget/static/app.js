@@ -336,9 +336,11 @@ export function mount(opts, api, queue) {
     session = { token: r.data.visitorToken, contactId: r.data.contactId, expires: Date.now() + TTL };
     store.set(KEY, session);
   }
-  async function catchUp() {
+  // full reads the whole conversation (after a reconnect): a message a
+  // failed server held may be stored late, before ones already shown.
+  async function catchUp(full) {
     if (!session) return;
-    const r = await call('GET', '/messages' + (lastId ? '?after=' + encodeURIComponent(lastId) : ''));
+    const r = await call('GET', '/messages' + (lastId && !full ? '?after=' + encodeURIComponent(lastId) : ''));
     if (r.status === 401) { dropSession(); return; }
     if (r.status === 400 && lastId) { lastId = ''; lastSeq = 0; return catchUp(); }
     if (!r.ok || !r.data) return;
@@ -369,7 +371,7 @@ export function mount(opts, api, queue) {
       backoff = 1000;
       connLost = false;
       showState();
-      catchUp().catch(() => {});
+      catchUp(true).catch(() => {});
       flush();
     };
     sock.onmessage = (e) => {
