@@ -74,6 +74,9 @@ type Config struct {
 	// ServiceLevels are per-department targets and goals (routing's
 	// configuration); departments without one use ServiceLevelTarget.
 	ServiceLevels map[string]ServiceLevel
+	// ServiceLevelsNow, when set, gives the service levels in force instead
+	// of ServiceLevels (an admin may change them while running).
+	ServiceLevelsNow func() map[string]ServiceLevel
 	// SecureCookies marks the session cookie Secure (under HTTPS).
 	SecureCookies bool
 	RateLimit     bool

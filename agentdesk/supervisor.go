@@ -39,9 +39,13 @@ type QueueStats struct {
 
 // serviceLevel is the goal of department id.
 func (d *Desk) serviceLevel(id string) ServiceLevel {
-	sl, ok := d.cfg.ServiceLevels[id]
+	levels := d.cfg.ServiceLevels
+	if d.cfg.ServiceLevelsNow != nil {
+		levels = d.cfg.ServiceLevelsNow()
+	}
+	sl, ok := levels[id]
 	if !ok {
-		sl, ok = d.cfg.ServiceLevels[""]
+		sl, ok = levels[""]
 	}
 	if !ok || sl.Target <= 0 {
 		sl.Target = d.cfg.ServiceLevelTarget

@@ -333,6 +333,9 @@ func compileDept(id string, d Department) (*deptConf, error) {
 	if d.OfferTimeout < time.Second {
 		return nil, fmt.Errorf("routing: department %s: offer timeout %v is under a second", id, d.OfferTimeout)
 	}
+	if d.ServiceLevelTarget < 0 {
+		return nil, fmt.Errorf("routing: department %s: service level target %v is negative", id, d.ServiceLevelTarget)
+	}
 	if d.ServiceLevelGoal < 0 || d.ServiceLevelGoal > 1 {
 		return nil, fmt.Errorf("routing: department %s: service level goal %v is not a share", id, d.ServiceLevelGoal)
 	}
@@ -430,4 +433,42 @@ func LoadConfig(data []byte) (Config, error) {
 		return c, fmt.Errorf("routing settings: %w", err)
 	}
 	return c, nil
+}
+
+// WithDepartments returns c with the settings of some departments replaced
+// (an admin's overrides laid over the file's), checked as LoadConfig checks
+// a file. c itself is not changed.
+func (c Config) WithDepartments(over map[string]Department) (Config, error) {
+	if len(over) == 0 {
+		return c, c.Validate()
+	}
+	depts := make(map[string]Department, len(c.Departments)+len(over))
+	for id, d := range c.Departments {
+		depts[id] = d
+	}
+	for id, d := range over {
+		if strings.TrimSpace(id) == "" {
+			return c, errors.New("routing: a department needs an id")
+		}
+		depts[id] = d
+	}
+	c.Departments = depts
+	return c, c.Validate()
+}
+
+// Effective returns the settings department id works under, every default
+// applied: what is in force, for display.
+func (c Config) Effective(id string) (Department, error) {
+	s, err := c.compile()
+	if err != nil {
+		return Department{}, err
+	}
+	d := s.dept(id).Department
+	d.Escalation = slices.Clone(d.Escalation)
+	if d.Hours != nil {
+		h := *d.Hours
+		h.Holidays = slices.Clone(h.Holidays)
+		d.Hours = &h
+	}
+	return d, nil
 }

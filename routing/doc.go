@@ -43,5 +43,11 @@
 // assignments the old owner may not have announced.
 //
 // Configuration is Config: defaults, per-department settings and knobs;
-// DemoConfig is the demo's (direct, longest idle, always open).
+// DemoConfig is the demo's (direct, longest idle, always open). LoadConfig
+// reads and checks a YAML file; Config.WithDepartments lays an admin's
+// per-department settings over it with the same checks. Router.SetConfig
+// puts a new configuration in force without a restart: the engine stays
+// pure (configuration in, decisions out) and is rebuilt from the store
+// under the new configuration, as at a takeover, so waiting conversations
+// keep their place and those of an office that just opened are routed.
 package routing

@@ -46,6 +46,7 @@ type Router struct {
 	eng     *Engine
 	names   map[string]string
 	rebuild bool // the engine and the store may disagree: rebuild first
+	active  bool // this router owns routing now and its engine is live
 }
 
 // New returns a router. The configuration is checked here.
@@ -113,10 +114,16 @@ type consumerResetter interface {
 func (r *Router) runOwned(ctx context.Context) error {
 	r.mu.Lock()
 	err := r.rebuildLocked(ctx)
+	r.active = err == nil
 	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		r.mu.Lock()
+		r.active = false
+		r.mu.Unlock()
+	}()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -140,7 +147,10 @@ func (r *Router) runOwned(ctx context.Context) error {
 }
 
 func (r *Router) tick(ctx context.Context) {
-	t := time.NewTicker(r.s.Tick)
+	r.mu.Lock()
+	every := r.s.Tick
+	r.mu.Unlock()
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -158,6 +168,39 @@ func (r *Router) tick(ctx context.Context) {
 			r.log.Warn("routing tick", "err", err)
 		}
 	}
+}
+
+// SetConfig puts a new configuration in force without a restart (an admin
+// changed a department's hours or strategy). The engine is pure, so rather
+// than patch its state it is rebuilt from the store under the new
+// configuration, as when a replica takes routing over: waiting
+// conversations keep their place, and those of an office that opened or
+// stopped being held are routed at once. A router that does not own
+// routing now keeps the configuration for when it does.
+func (r *Router) SetConfig(ctx context.Context, cfg Config) error {
+	s, err := cfg.compile()
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cfg, r.s = cfg, s
+	if !r.active {
+		r.rebuild = true
+		return nil
+	}
+	if err := r.rebuildLocked(ctx); err != nil {
+		r.rebuild = true // the tick tries again
+		return err
+	}
+	return nil
+}
+
+// Config returns the configuration in force.
+func (r *Router) Config() Config {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg
 }
 
 // ready rebuilds the engine if an earlier failure left it unsure.

@@ -110,6 +110,8 @@ func parse(id string, data []byte) (*Article, error) {
 			a.Department = v
 		case "language":
 			a.Language = v
+		case "summary":
+			a.Summary = v // optional: else the first paragraph
 		}
 	}
 	if !closed {
@@ -124,8 +126,10 @@ func parse(id string, data []byte) (*Article, error) {
 	if a.Title == "" || a.URL == "" || a.Department == "" || a.Language == "" || a.Body == "" {
 		return nil, fmt.Errorf("title, url, department, language and a body are required")
 	}
-	para, _, _ := strings.Cut(a.Body, "\n\n")
-	a.Summary = strings.Join(strings.Fields(para), " ")
+	if a.Summary == "" {
+		para, _, _ := strings.Cut(a.Body, "\n\n")
+		a.Summary = strings.Join(strings.Fields(para), " ")
+	}
 	return a, nil
 }
 

@@ -73,3 +73,23 @@ func BenchmarkSearch(b *testing.B) {
 		ix.Search("my water bill doubled, can I get a payment plan?", "en", 3)
 	}
 }
+
+func TestRenderParseRoundTripAndHolderSwaps(t *testing.T) {
+	a := &Article{ID: "en/x/a", Title: "Dog licences: how to", URL: "https://city.example/dogs", Department: "permits",
+		Language: "en", Summary: "Licence your dog online.", Body: "First paragraph.\n\nMore about zebrafinch licences."}
+	got, err := Parse(a.ID, Render(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got != *a {
+		t.Fatalf("round trip = %+v, want %+v", got, a)
+	}
+	h := NewHolder(nil)
+	if hits := h.Search("zebrafinch", "en", 3); len(hits) != 0 {
+		t.Fatalf("empty holder found %d", len(hits))
+	}
+	h.Set(New([]*Article{got}))
+	if hits := h.Search("zebrafinch", "en", 3); len(hits) != 1 || hits[0].Article.ID != a.ID {
+		t.Fatalf("after Set: %+v", hits)
+	}
+}

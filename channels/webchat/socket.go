@@ -57,7 +57,7 @@ type client struct {
 	// late with an earlier sequence (held by a replica that died) through.
 	replayed map[string]struct{}
 	closed   bool
-	ping    *time.Timer
+	ping     *time.Timer
 }
 
 // enqueue queues f and starts a writer if none runs. It reports false when

@@ -40,6 +40,10 @@ func policy(method, path string) (access, bool) {
 		return public, true // sign-in options and the single sign-on flow
 	case strings.HasPrefix(path, "/api/v1/admin/api-tokens"):
 		return admin, true
+	case method == "PUT" && path == "/api/v1/admin/departments/:id/routing":
+		return admin, true // routing settings: supervisors read them, admins change them
+	case path == "/api/v1/admin/kb" || strings.HasPrefix(path, "/api/v1/admin/kb/"):
+		return supervisor, true // knowledge-base articles, like the other admin settings
 	case strings.HasPrefix(path, "/api/v1/channels/sms/twilio"):
 		return public, true // Twilio's webhooks: checked by X-Twilio-Signature when a token is configured
 	case strings.HasPrefix(path, "/api/v1/widget/"):

@@ -20,8 +20,12 @@ type availabilityStore interface {
 // and caseworkers' presence (stored). "open" needs a department within its
 // hours with an available caseworker; "closed" means every department is
 // outside its hours.
-func widgetAvailability(store availabilityStore, cfg routing.Config) func(ctx context.Context) (webchat.Availability, error) {
+//
+// settings gives the routing settings in force at each call: an admin may
+// change a department's hours while running.
+func widgetAvailability(store availabilityStore, settings func() routing.Config) func(ctx context.Context) (webchat.Availability, error) {
 	return func(ctx context.Context) (webchat.Availability, error) {
+		cfg := settings()
 		depts, err := store.ListDepartments(ctx)
 		if err != nil {
 			return webchat.Availability{}, err

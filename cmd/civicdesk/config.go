@@ -23,6 +23,7 @@ type Config struct {
 	NATSListen      string
 	NATSReplicas    string
 	MemoryLimit     string
+	TrustedProxies  string
 	MongoURI        string
 	MongoDatabase   string
 	OpenAIBaseURL   string
@@ -76,6 +77,7 @@ func (c *Config) settings() []setting {
 		{"twilio-base-url", "CIVICDESK_TWILIO_BASE_URL", "https://api.twilio.com", "Twilio API base URL", &c.TwilioBaseURL},
 		{"smtp-tls-cert", "CIVICDESK_SMTP_TLS_CERT", "", "PEM certificate for inbound STARTTLS (with smtp-tls-key)", &c.SMTPTLSCert},
 		{"smtp-tls-key", "CIVICDESK_SMTP_TLS_KEY", "", "PEM key for inbound STARTTLS", &c.SMTPTLSKey},
+		{"trusted-proxies", "CIVICDESK_TRUSTED_PROXIES", "", "CIDRs of the load balancers whose X-Forwarded-For is believed (default: none; the TCP peer is the client)", &c.TrustedProxies},
 		{"memory-limit", "CIVICDESK_MEMORY_LIMIT", "400MiB", "soft memory limit of the Go runtime (off: none; GOMEMLIMIT wins)", &c.MemoryLimit},
 		{"smtp-max-bytes", "CIVICDESK_SMTP_MAX_BYTES", "10485760", "largest inbound email in bytes (552 beyond)", &c.SMTPMaxBytes},
 		{"email-domain", "CIVICDESK_EMAIL_DOMAIN", "civicdesk.localhost", "domain of inbound email", &c.EmailDomain},
@@ -141,6 +143,9 @@ func (c *Config) validate() error {
 	}
 	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
 		errs = append(errs, errors.New("smtp-tls-cert and smtp-tls-key (CIVICDESK_SMTP_TLS_*) go together: set both or neither"))
+	}
+	if _, err := ipExtractor(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted-proxies (CIVICDESK_TRUSTED_PROXIES): %v", err))
 	}
 	if _, err := parseMemoryLimit(c.MemoryLimit); err != nil {
 		errs = append(errs, fmt.Errorf("memory-limit (CIVICDESK_MEMORY_LIMIT) %q: %v", c.MemoryLimit, err))

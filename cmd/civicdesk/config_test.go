@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,5 +68,36 @@ func TestMemoryLimitSizes(t *testing.T) {
 		if _, err := parseMemoryLimit(in); err == nil {
 			t.Errorf("parseMemoryLimit(%q) accepted", in)
 		}
+	}
+}
+
+func TestClientAddressComesFromTrustedProxiesOnly(t *testing.T) {
+	req := func(peer, xff string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = peer + ":40000"
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		return r
+	}
+	direct, err := ipExtractor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := direct(req("192.0.2.7", "203.0.113.9")); got != "192.0.2.7" {
+		t.Errorf("no trusted proxy: client %s, want the peer", got)
+	}
+	behind, err := ipExtractor("10.0.0.0/8, 192.168.1.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := behind(req("10.1.2.3", "198.51.100.1, 203.0.113.9")); got != "203.0.113.9" {
+		t.Errorf("behind the balancer: client %s, want the address it saw", got)
+	}
+	if got := behind(req("192.0.2.7", "203.0.113.9")); got != "192.0.2.7" {
+		t.Errorf("from an untrusted peer: client %s, want the peer", got)
+	}
+	if _, err := ipExtractor("10.0.0.0/8,nonsense"); err == nil {
+		t.Error("a bad CIDR was accepted")
 	}
 }

@@ -178,6 +178,21 @@ type (
 	apiTokensResp struct {
 		Tokens []agentdesk.APIToken `json:"tokens"`
 	}
+	kbArticleReq struct {
+		Title      string `json:"title"`
+		Language   string `json:"language"`   // en, es, fr, vi, zh, ar, ht or tl
+		Department string `json:"department"` // an existing department id
+		URL        string `json:"url"`        // https://
+		Summary    string `json:"summary,omitempty"`
+		Body       string `json:"body"` // Markdown
+	}
+	kbArticleResp struct {
+		Article agentdesk.KBArticle `json:"article"`
+	}
+	kbArticlesResp struct {
+		Articles  []agentdesk.KBArticle `json:"articles"`
+		Languages []string              `json:"languages"`
+	}
 	twilioInbound struct {
 		From       string `json:"From"`
 		To         string `json:"To"`
@@ -252,13 +267,19 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/admin/agents", Summary: "Every agent", Tag: "admin", Auth: openapi.Supervisor, Response: agentsResp{}},
 		{Method: "PUT", Path: "/api/v1/admin/agents", Summary: "Create (no id) or update an agent", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/departments", Summary: "Create or rename a department, or set its retention (retentionDays, 0 = keep; retentionAction delete or anonymize)", Tag: "admin", Auth: openapi.Supervisor, Request: civicdesk.Department{}},
-		{Method: "GET", Path: "/api/v1/admin/routing", Summary: "The routing settings in force (from --routing-config)", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "GET", Path: "/api/v1/admin/routing", Summary: "The routing settings in force (--routing-config with the admins' department settings over it)", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "GET", Path: "/api/v1/admin/departments/:id/routing", Summary: "A department's routing settings in force (every default applied) and the admins' own (override, or null)", Tag: "admin", Auth: openapi.Supervisor, Response: deptRoutingResp{}},
+		{Method: "PUT", Path: "/api/v1/admin/departments/:id/routing", Summary: "Set a department's routing settings (strategy, mode, offerTimeout, hours, serviceLevelTarget, serviceLevelGoal, escalation; durations as \"90s\" or seconds); checked like --routing-config, in force at once on every replica (audited)", Tag: "admin", Auth: openapi.Admin, Request: agentdesk.DeptRouting{}, Response: deptRoutingResp{}},
 		{Method: "GET", Path: "/api/v1/admin/contacts/:id/export", Summary: "A citizen's data as JSON (audited)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "POST", Path: "/api/v1/admin/contacts/:id/erase", Summary: "Erase a citizen's messages everywhere (confirm: true; audited)", Tag: "admin", Auth: openapi.Supervisor, Request: mergeConfirm{}},
 		{Method: "GET", Path: "/api/v1/admin/webhooks", Summary: "Webhook endpoints (secrets hidden)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "PUT", Path: "/api/v1/admin/webhooks", Summary: "Create or replace a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor, Request: webhooks.Endpoint{}},
 		{Method: "DELETE", Path: "/api/v1/admin/webhooks/:id", Summary: "Remove a webhook endpoint", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "GET", Path: "/api/v1/admin/webhooks/:id/deliveries", Summary: "The endpoint's delivery log", Tag: "admin", Auth: openapi.Supervisor},
+		{Method: "GET", Path: "/api/v1/admin/kb", Summary: "Knowledge-base articles kept in the store (without bodies)", Tag: "admin", Auth: openapi.Supervisor, Response: kbArticlesResp{}},
+		{Method: "GET", Path: "/api/v1/admin/kb/:id", Summary: "One knowledge-base article with its body (id slashes sent as %2F)", Tag: "admin", Auth: openapi.Supervisor, Response: kbArticleResp{}},
+		{Method: "PUT", Path: "/api/v1/admin/kb/:id", Summary: "Create (201) or replace a knowledge-base article; the bot uses it at once on every replica (audited)", Tag: "admin", Auth: openapi.Supervisor, Request: kbArticleReq{}, Response: kbArticleResp{}},
+		{Method: "DELETE", Path: "/api/v1/admin/kb/:id", Summary: "Delete a knowledge-base article; the bot stops using it at once (audited)", Tag: "admin", Auth: openapi.Supervisor},
 		{Method: "DELETE", Path: "/api/v1/supervisor/canned/:id", Summary: "Delete a canned response", Tag: s, Auth: openapi.Supervisor},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/agentdesk"
 	"github.com/civicdesk/civicdesk/bot"
+	"github.com/civicdesk/civicdesk/bot/kb"
 	"github.com/civicdesk/civicdesk/channels"
 	"github.com/civicdesk/civicdesk/channels/email"
 	"github.com/civicdesk/civicdesk/channels/sms"
@@ -145,12 +146,16 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("knowledge base: %w", err)
 	}
+	// The bot searches through a holder so that articles changed in the
+	// admin pages are used at once, on every replica.
+	knowledgeHolder := kb.NewHolder(knowledge)
+	kbReload := newKBReloader(knowledgeHolder, store, cfg.Demo, bus, log)
 	var external *bot.External
 	if cfg.ExternalBotURL != "" {
 		external = &bot.External{URL: cfg.ExternalBotURL, Secret: cfg.ExternalBotKey}
 	}
 	triageBot, err := bot.New(bot.Config{Departments: names, EmergencyGuidance: cfg.EmergencyAdvice, External: external,
-		ExternalFrom: externalFromStore(store, log)}, triager, knowledge, store, bus, log)
+		ExternalFrom: externalFromStore(store, log)}, triager, knowledgeHolder, store, bus, log)
 	if err != nil {
 		return err
 	}
@@ -170,9 +175,15 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Admins' per-department settings from the store, laid over the file's
+	// and followed live on every replica.
+	routingLive, err := newLiveRouting(startCtx, routingCfg, store, router, bus, log)
+	if err != nil {
+		return err
+	}
 	// The widget offers to leave a message when routing's hours and
 	// caseworkers' presence say no one answers now.
-	chat.SetAvailability(widgetAvailability(store, routingCfg))
+	chat.SetAvailability(widgetAvailability(store, routingLive.Config))
 	levels, err := routingCfg.ServiceLevels()
 	if err != nil {
 		return err
@@ -197,11 +208,11 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	}
 
 	auditor := audit.NewRecorder(bus)
-	deskCfg := agentdesk.Config{Audit: auditor, Purger: bus, RoutingSettings: routingCfg, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
+	deskCfg := agentdesk.Config{Audit: auditor, Purger: bus, RoutingSettings: routingLive, Attachment: func(ctx context.Context, id string) (string, string, string, []byte, error) {
 		info, data, err := mailer.Attachment(ctx, id)
 		return info.ConversationID, info.Name, info.ContentType, data, err
 	}, RateLimit: rateLimit, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-		ServiceLevels: serviceLevels, Now: deskClock}
+		ServiceLevels: serviceLevels, ServiceLevelsNow: routingLive.ServiceLevels, Now: deskClock}
 	cfg.deskIdentity(&deskCfg)
 	desk, err := agentdesk.New(deskCfg, store, bus, log)
 	if err != nil {
@@ -219,6 +230,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor, _ = ipExtractor(cfg.TrustedProxies) // validated
 	e.HTTPErrorHandler = httpx.ErrorHandler(log)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
@@ -248,7 +260,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	webhooks.NewAdmin(store, auditor, agentdesk.ActorOf, hooks.Changed).Register(e.Group("/api/v1/admin", desk.SupervisorOnly()...))
 	texts.Register(e)
 	desk.Register(e)
+	agentdesk.NewRoutingAdmin(desk, routingCfg, routingLive.Changed).Register(e)
 	desk.RegisterPages(e)
+	desk.RegisterKnowledge(e, kbReload.Changed)
 	pages.Register(e)
 	if routesHook != nil {
 		routesHook(e.Routes())
@@ -272,7 +286,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	start("webchat", chat.Run)
 	start("sms", texts.Run)
 	start("bot", triageBot.Run)
+	start("kb reload", kbReload.Run)
 	start("routing", router.Run)
+	start("routing settings", routingLive.Run)
 	start("agentdesk", desk.Run)
 	// Retention per department, at start and hourly, on one replica.
 	start("retention", (&privacy.Retention{Store: store, Bus: bus, Audit: auditor, Log: log, Now: retentionClock, Every: retentionEvery}).Run)

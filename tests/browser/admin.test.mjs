@@ -5,7 +5,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, watch, axe, signIn, until } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, launchBrowser, watch, axe, signIn, until, PASSWORD } from './lib.mjs';
 
 let srv;
 let browser;
@@ -37,6 +38,22 @@ async function citizenSays(text) {
     body: JSON.stringify({ clientMessageId: randomUUID(), text })
   });
   assert.ok(m.ok, `message refused (${m.status}): ${await m.text()}`);
+}
+
+// botAnswer asks the bot as a new web chat visitor and returns its answer.
+async function botAnswer(text) {
+  const s = await fetch(srv.url + '/api/v1/widget/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"locale":"en"}' });
+  assert.equal(s.status, 201, await s.clone().text());
+  const { visitorToken } = await s.json();
+  const auth = { 'Content-Type': 'application/json', Authorization: 'Bearer ' + visitorToken };
+  const m = await fetch(srv.url + '/api/v1/widget/messages', { method: 'POST', headers: auth, body: JSON.stringify({ clientMessageId: randomUUID(), text }) });
+  assert.ok(m.ok, `message refused (${m.status}): ${await m.text()}`);
+  return until(async () => {
+    const r = await fetch(srv.url + '/api/v1/widget/messages', { headers: auth });
+    const { messages } = await r.json();
+    const bot = (messages || []).find((x) => x.author && x.author.kind === 'bot');
+    return bot && bot.text;
+  }, { timeout: 20000, message: "the bot's answer" });
 }
 
 describe('CivicDesk administration page', { concurrency: false }, () => {
@@ -217,5 +234,238 @@ describe('CivicDesk administration page', { concurrency: false }, () => {
     const v = await axe(page);
     assert.deepEqual(v, [], `axe violations on /desk/admin:\n${v.join('\n')}`);
     noProblems(page);
+  });
+
+  it('adds, edits and deletes a knowledge-base article the bot answers from at once', { timeout: 120000 }, async () => {
+    const section = page.getByRole('region', { name: 'Knowledge base', exact: true });
+    const status = section.getByRole('status');
+    const form = section.getByRole('form', { name: 'Add or replace an article' });
+    const question = 'My water bill is high, can I get the zebrafinch rebate on my water bill?';
+
+    // The API's error is announced.
+    await form.getByRole('textbox', { name: 'Article ID' }).fill('en/utilities/zebrafinch-rebate');
+    await form.getByRole('textbox', { name: 'Article title' }).fill('Zebrafinch rebate for water bills');
+    await form.getByRole('combobox', { name: 'Language' }).selectOption('en');
+    await form.getByRole('combobox', { name: 'Department' }).selectOption({ label: 'Utilities' });
+    await form.getByRole('textbox', { name: 'Link' }).fill('http://city.example/zebrafinch');
+    await form.getByRole('textbox', { name: 'Summary' }).fill('Households with a zebrafinch rebate pay half the water bill.');
+    await form.getByRole('textbox', { name: 'Article text' }).fill('Households with a zebrafinch rebate pay half the water bill.\n\nApply online.');
+    await form.getByRole('button', { name: 'Save article' }).click();
+    await until(async () => /url must be an https:\/\/ link/.test(await status.innerText()), { message: 'the url error' });
+    assert.equal(await page.getByRole('table', { name: 'Knowledge-base articles' }).getByRole('row', { name: /zebrafinch/ }).count(), 0);
+
+    await form.getByRole('textbox', { name: 'Link' }).fill('https://city.example/zebrafinch');
+    await form.getByRole('button', { name: 'Save article' }).click();
+    await until(async () => (await status.innerText()) === 'Saved', { message: 'Saved' });
+    const row = page.getByRole('table', { name: 'Knowledge-base articles' }).getByRole('row', { name: /zebrafinch-rebate/ });
+    await row.waitFor();
+    for (const want of ['Zebrafinch rebate for water bills', 'English', 'Utilities', 'https://city.example/zebrafinch']) {
+      assert.ok((await row.innerText()).includes(want), `${want} in ${await row.innerText()}`);
+    }
+    // A citizen's question is answered from it, without a restart.
+    assert.match(await botAnswer(question), /Zebrafinch rebate for water bills \(https:\/\/city\.example\/zebrafinch\)/);
+
+    // Edit: the form fills in; the new title is used at once.
+    await row.getByRole('button', { name: 'Edit en/utilities/zebrafinch-rebate' }).click();
+    const titleBox = form.getByRole('textbox', { name: 'Article title' });
+    await until(async () => (await titleBox.inputValue()) === 'Zebrafinch rebate for water bills', { message: 'the form filled in' });
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'kb-title-input');
+    assert.match(await form.getByRole('textbox', { name: 'Article text' }).inputValue(), /Apply online\./);
+    await titleBox.fill('Zebrafinch water rebate');
+    await form.getByRole('button', { name: 'Save article' }).click();
+    await until(async () => { const t = await row.innerText(); return t.includes('Zebrafinch water rebate') && !t.includes('for water bills'); }, { message: 'the new title listed' });
+    assert.match(await botAnswer(question), /Zebrafinch water rebate \(https/);
+
+    // Delete asks first; Cancel keeps it and gives focus back.
+    const del = row.getByRole('button', { name: 'Delete en/utilities/zebrafinch-rebate' });
+    await del.click();
+    const yes = section.getByRole('button', { name: 'Yes, delete' });
+    await yes.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'kb-yes');
+    assert.match(await section.locator('#kb-question').innerText(), /Delete the article en\/utilities\/zebrafinch-rebate/);
+    let v = await axe(page);
+    assert.deepEqual(v, [], `axe violations with the delete confirmation open:\n${v.join('\n')}`);
+    await page.keyboard.press('Escape');
+    await yes.waitFor({ state: 'hidden' });
+    assert.equal(await row.count(), 1);
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Delete en/utilities/zebrafinch-rebate');
+    await page.keyboard.press('Enter');
+    await yes.waitFor();
+    await page.keyboard.press('Enter');
+    await until(async () => (await row.count()) === 0, { message: 'the article deleted' });
+    await until(async () => /Deleted en\/utilities\/zebrafinch-rebate/.test(await status.innerText()), { message: 'the deletion announced' });
+    assert.doesNotMatch(await botAnswer(question), /Zebrafinch/);
+    v = await axe(page);
+    assert.deepEqual(v, [], `axe violations on the knowledge base section:\n${v.join('\n')}`);
+    // The refused http link logged its 400, as browsers do.
+    noProblems(page, [/status of 400 .*\/api\/v1\/admin\/kb\//]);
+  });
+
+  it('API tokens are for admins: create, copy once, use and revoke', { timeout: 120000 }, async () => {
+    // A supervisor does not see the section.
+    assert.equal(await page.getByRole('heading', { name: 'API tokens' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'API tokens' }).count(), 0);
+
+    // The demo has no admin: add one with the CLI while the server is down.
+    await srv.restart(async () => {
+      execFileSync(srv.bin, ['agent', 'add', '--email', 'admin@demo.gov', '--name', 'Ada Admin', '--role', 'admin', '--data-dir', srv.dataDir],
+        { input: PASSWORD + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
+    });
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    contexts.push(context);
+    const ap = await context.newPage();
+    ap.problems = watch(ap);
+    await ap.goto(srv.url + '/desk/admin');
+    await signIn(ap, 'admin@demo.gov');
+    const section = ap.getByRole('region', { name: 'API tokens', exact: true }).filter({ has: ap.getByRole('heading', { name: 'API tokens' }) });
+    await section.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await ap.getByRole('link', { name: 'API tokens' }).waitFor();
+    const status = section.getByRole('status');
+
+    const form = section.getByRole('form', { name: 'Create an API token' });
+    await form.getByRole('textbox', { name: 'Token name' }).fill('Monthly report job');
+    await form.getByRole('combobox', { name: 'Scope' }).selectOption('supervisor-read');
+    const expiry = new Date(Date.now() + 40 * 86400e3).toISOString().slice(0, 10);
+    await form.getByLabel('Expires on').fill(expiry);
+    await form.getByRole('button', { name: 'Create token' }).click();
+
+    // The secret, once, read-only, labelled, with the warning; focus on it.
+    const secretBox = section.getByRole('textbox', { name: 'New API token' });
+    await secretBox.waitFor();
+    const secret = await secretBox.inputValue();
+    assert.match(secret, /^cdk_\S{20,}$/);
+    assert.equal(await secretBox.getAttribute('readonly'), '');
+    assert.match(await section.getByText(/only time this token is shown/).innerText(), /cannot show it again/);
+    assert.equal(await ap.evaluate(() => document.activeElement.id), 'token-secret-title');
+    await until(async () => /shown only once/.test(await status.innerText()), { message: 'the creation announced' });
+    const row = ap.getByRole('table', { name: 'API tokens' }).getByRole('row', { name: /Monthly report job/ });
+    await row.waitFor();
+    const rowText = await row.innerText();
+    assert.ok(rowText.includes('Supervisor, read only'), rowText);
+    assert.ok(rowText.includes('Not used yet'), rowText);
+    assert.ok(!rowText.includes('Never'), rowText);
+    assert.ok(!(await section.getByRole('table').innerText()).includes(secret), 'the list never shows the secret');
+    let v = await axe(ap);
+    assert.deepEqual(v, [], `axe violations with a new token shown:\n${v.join('\n')}`);
+
+    await section.getByRole('button', { name: 'Copy token' }).click();
+    await until(async () => (await status.innerText()) === 'Token copied to the clipboard', { message: 'Copied' });
+    assert.equal(await ap.evaluate(() => navigator.clipboard.readText()), secret);
+
+    // The token works for an integration (reads only) …
+    const call = (path, method = 'GET') => fetch(srv.url + '/api/v1' + path, { method, headers: { Authorization: 'Bearer ' + secret } });
+    assert.equal((await call('/admin/kb')).status, 200);
+    assert.equal((await call('/admin/kb/x', 'DELETE')).status, 403);
+
+    // … is hidden for good when dismissed …
+    await section.getByRole('button', { name: /I have stored it/ }).click();
+    await secretBox.waitFor({ state: 'hidden' });
+    assert.equal(await ap.locator('#token-secret').inputValue(), '');
+    await ap.reload();
+    await row.waitFor();
+    assert.ok(!(await ap.content()).includes(secret), 'the secret is not on the page after a reload');
+
+    // … and revoked after confirming, it stops working.
+    await row.getByRole('button', { name: 'Revoke Monthly report job' }).click();
+    const yes = section.getByRole('button', { name: 'Yes, revoke' });
+    await yes.waitFor();
+    assert.match(await section.locator('#tokens-question').innerText(), /stop working at once/);
+    await yes.click();
+    await until(async () => (await row.count()) === 0, { message: 'the token revoked' });
+    await until(async () => /Revoked Monthly report job/.test(await status.innerText()), { message: 'the revocation announced' });
+    assert.equal((await call('/admin/kb')).status, 401);
+    v = await axe(ap);
+    assert.deepEqual(v, [], `axe violations on the API tokens section:\n${v.join('\n')}`);
+    noProblems(ap);
+  });
+
+  it('an admin edits opening hours and the service-level target by keyboard', { timeout: 120000 }, async () => {
+    // The admin may exist already (API tokens, above); otherwise add it.
+    const tryAdmin = await fetch(srv.url + '/api/v1/desk/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@demo.gov', password: PASSWORD }) });
+    if (tryAdmin.status !== 200) {
+      await srv.restart(async () => {
+        execFileSync(srv.bin, ['agent', 'add', '--email', 'admin@demo.gov', '--name', 'Ada Admin', '--role', 'admin', '--data-dir', srv.dataDir],
+          { input: PASSWORD + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
+      });
+    }
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    contexts.push(context);
+    const ap = await context.newPage();
+    ap.problems = watch(ap);
+    await ap.goto(srv.url + '/desk/admin');
+    await signIn(ap, 'admin@demo.gov');
+    const key = ap.keyboard;
+    const typeInto = async (locator, text) => {
+      await locator.focus();
+      await key.press('Control+A');
+      await key.type(text);
+    };
+
+    // Open the benefits department's routing from its row, by keyboard.
+    const open = ap.getByRole('table', { name: 'Departments' }).getByRole('button', { name: 'Routing settings of Benefits' });
+    await open.focus();
+    await key.press('Enter');
+    const form = ap.getByRole('form', { name: 'Routing of Benefits' });
+    await form.waitFor();
+    assert.equal(await ap.evaluate(() => document.activeElement.id), 'rt-title');
+    await until(async () => /In force: Strategy longest idle; direct assignment; goal 80% answered within 60 s; always open/.test(await ap.locator('#rt-summary').innerText()),
+      { message: 'the settings in force shown' });
+
+    // Hours on, Monday to Friday 09:00–17:00, with a mistake on Monday.
+    const hours = form.getByRole('group', { name: 'Opening hours' });
+    await hours.getByRole('checkbox', { name: 'Open only during these hours' }).focus();
+    await key.press('Space');
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) {
+      const g = hours.getByRole('group', { name: day });
+      await typeInto(g.getByRole('textbox', { name: 'Opens' }), '09:00');
+      await typeInto(g.getByRole('textbox', { name: 'Closes' }), day === 'Monday' ? '5pm' : '17:00');
+    }
+    await typeInto(hours.getByRole('textbox', { name: 'Closed dates' }), '2026-12-25, 2027-01-01');
+    const sl = form.getByRole('group', { name: 'Service level' });
+    await typeInto(sl.getByRole('textbox', { name: 'Goal (percent answered in time)' }), '90');
+    await typeInto(sl.getByRole('textbox', { name: 'Answered within (seconds)' }), '45');
+    await key.press('Enter');
+
+    // The error is next to the field, tied to it, announced, and focused.
+    const mondayCloses = hours.getByRole('group', { name: 'Monday' }).getByRole('textbox', { name: 'Closes' });
+    await until(async () => (await mondayCloses.getAttribute('aria-invalid')) === 'true', { message: 'Monday marked invalid' });
+    assert.equal(await ap.evaluate(() => document.activeElement.id), 'rt-1-to');
+    assert.match(await ap.locator('#rt-1-error').innerText(), /closing time must be like 17:30/);
+    assert.match(await mondayCloses.getAttribute('aria-describedby'), /rt-1-error/);
+    const status = ap.locator('#routing-status');
+    await until(async () => /one field needs correcting/.test(await status.innerText()), { message: 'the error announced' });
+    let v = await axe(ap);
+    assert.deepEqual(v, [], `axe violations with a routing error shown:\n${v.join('\n')}`);
+
+    await typeInto(mondayCloses, '17:00');
+    await key.press('Enter');
+    await until(async () => (await status.innerText()) === 'Saved', { message: 'Saved' });
+    assert.equal(await mondayCloses.getAttribute('aria-invalid'), null);
+    const shown = await ap.locator('#rt-summary').innerText();
+    assert.match(shown, /goal 90% answered within 45 s/);
+    assert.match(shown, /Mon 09:00–17:00; Tue 09:00–17:00/);
+    assert.match(shown, /closed on 2026-12-25, 2027-01-01/);
+
+    // In force for the API and the supervisors' queues.
+    const signin = await fetch(srv.url + '/api/v1/desk/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@demo.gov', password: PASSWORD }) });
+    const { token } = await signin.json();
+    const get = async (path) => (await fetch(srv.url + '/api/v1' + path, { headers: { Authorization: 'Bearer ' + token } })).json();
+    const { routing } = await get('/admin/departments/benefits/routing');
+    assert.deepEqual(routing.hours.week[1], [{ from: '09:00', to: '17:00' }]);
+    assert.deepEqual(routing.hours.week[0], []);
+    assert.equal(routing.serviceLevelGoal, 0.9);
+    assert.equal(routing.serviceLevelTarget, '45s');
+    const { queues } = await get('/supervisor/queues');
+    assert.equal(queues.find((q) => q.departmentId === 'benefits').serviceLevelTargetSeconds, 45);
+
+    v = await axe(ap);
+    assert.deepEqual(v, [], `axe violations on the routing form:\n${v.join('\n')}`);
+    await ap.getByRole('button', { name: 'Close routing settings' }).focus();
+    await key.press('Enter');
+    await form.waitFor({ state: 'hidden' });
+    assert.equal(await ap.evaluate(() => document.activeElement.textContent), 'Routing settings of Benefits');
+    noProblems(ap);
   });
 });
