@@ -310,7 +310,9 @@ export function mount(opts, api, queue) {
     const headers = { Accept: 'application/json' };
     if (session) headers.Authorization = 'Bearer ' + session.token;
     if (body) headers['Content-Type'] = 'application/json';
-    const r = await fetch(base + '/api/v1/widget' + path, { method, headers, body: body && JSON.stringify(body), credentials: 'omit' });
+    // A request caught by a network cut can hang; give up on it, so that
+    // the outbox retries instead of waiting forever.
+    const r = await fetch(base + '/api/v1/widget' + path, { method, headers, body: body && JSON.stringify(body), credentials: 'omit', signal: AbortSignal.timeout(10000) });
     let data = null;
     try { data = await r.json(); } catch { /* empty body */ }
     if (r.ok && session && session.expires - Date.now() < TTL - 3600e3) {
@@ -426,8 +428,7 @@ export function mount(opts, api, queue) {
         const r = await call('POST', '/messages', { clientMessageId: item.cmid, text: item.text });
         const p = pending.get(item.cmid);
         if (r.ok) {
-          outbox.shift();
-          saveOutbox();
+          dropOutbox(item.cmid); // not shift(): the history may have dropped it already
           if (msgs.has(r.data.messageId)) { if (p) { p.el.remove(); pending.delete(item.cmid); } }
           else if (p) { p.item.id = r.data.messageId; p.item.waiting = false; p.el.dataset.id = r.data.messageId; fillPending(p.el, p.item); p.el.querySelector('.meta').textContent = ''; }
         } else if (r.status === 401) {
@@ -435,8 +436,7 @@ export function mount(opts, api, queue) {
         } else if (r.status === 429 || r.status >= 500) {
           throw Object.assign(new Error('busy'), { retry: true });
         } else {
-          outbox.shift();
-          saveOutbox();
+          dropOutbox(item.cmid); // not shift(): the history may have dropped it already
           if (p) { p.item.failed = (r.data && r.data.error && r.data.error.message) || String(r.status); fillPending(p.el, p.item); pending.delete(item.cmid); }
         }
       }
