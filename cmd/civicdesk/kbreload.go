@@ -5,19 +5,12 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/bot/kb"
 )
 
 // kbChangedSubject is the core NATS subject on which a replica says that it
 // changed the knowledge base; every replica then reloads it.
 const kbChangedSubject = "cd.kb.changed"
-
-// kbBus is what the reloader needs of the bus.
-type kbBus interface {
-	PublishCore(subject string, data []byte) error
-	Subscribe(subject string, handler func(subject string, data []byte)) (func(), error)
-}
 
 // kbReloader keeps the bot's knowledge index current: the admin API calls
 // Changed after each change, and a "kb changed" message from any replica
@@ -26,15 +19,14 @@ type kbReloader struct {
 	holder *kb.Holder
 	store  Store
 	demo   bool
-	bus    kbBus
+	notice changeNotices
 	log    *slog.Logger
-	self   string // this replica's id, to skip its own announcements
 
 	mu sync.Mutex // one rebuild at a time, so an older one never wins
 }
 
-func newKBReloader(holder *kb.Holder, store Store, demo bool, bus kbBus, log *slog.Logger) *kbReloader {
-	return &kbReloader{holder: holder, store: store, demo: demo, bus: bus, log: log.With("component", "kb"), self: civicdesk.NewID("rp")}
+func newKBReloader(holder *kb.Holder, store Store, demo bool, bus noticeBus, log *slog.Logger) *kbReloader {
+	return &kbReloader{holder: holder, store: store, demo: demo, notice: newChangeNotices(kbChangedSubject, bus), log: log.With("component", "kb")}
 }
 
 // reload rebuilds the index from the store and swaps it in; on failure the
@@ -55,7 +47,7 @@ func (r *kbReloader) Changed(ctx context.Context) error {
 	if err := r.reload(ctx); err != nil {
 		return err
 	}
-	if err := r.bus.PublishCore(kbChangedSubject, []byte(r.self)); err != nil {
+	if err := r.notice.announce(); err != nil {
 		// This replica is current; the others catch up at their next change.
 		r.log.Warn("announcing a knowledge-base change failed", "err", err)
 	}
@@ -64,28 +56,5 @@ func (r *kbReloader) Changed(ctx context.Context) error {
 
 // Run reloads on other replicas' announcements until ctx is done.
 func (r *kbReloader) Run(ctx context.Context) error {
-	kick := make(chan struct{}, 1)
-	unsub, err := r.bus.Subscribe(kbChangedSubject, func(_ string, data []byte) {
-		if string(data) == r.self {
-			return
-		}
-		select { // changes in a burst coalesce into one rebuild
-		case kick <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		return err
-	}
-	defer unsub()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-kick:
-			if err := r.reload(ctx); err != nil && ctx.Err() == nil {
-				r.log.Warn("reloading the knowledge base failed", "err", err)
-			}
-		}
-	}
+	return r.notice.run(ctx, 0, r.reload, r.log)
 }

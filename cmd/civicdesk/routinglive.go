@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/agentdesk"
 	"github.com/civicdesk/civicdesk/routing"
 )
@@ -26,12 +25,8 @@ type liveRouting struct {
 	base   routing.Config
 	store  Store
 	router *routing.Router
-	bus    interface {
-		PublishCore(subject string, data []byte) error
-		Subscribe(subject string, handler func(subject string, data []byte)) (func(), error)
-	}
-	log  *slog.Logger
-	self string // this replica, to skip its own notices
+	notice changeNotices
+	log    *slog.Logger
 
 	mu     sync.RWMutex
 	cfg    routing.Config
@@ -108,46 +103,17 @@ func (l *liveRouting) Changed(ctx context.Context) error {
 	if err := l.load(ctx); err != nil {
 		return err
 	}
-	return l.bus.PublishCore(routingChangedSubject, []byte(l.self))
+	return l.notice.announce()
 }
 
 // Run reloads the settings whenever another replica says they changed,
 // and every reloadEvery in case a notice was missed.
 func (l *liveRouting) Run(ctx context.Context) error {
-	notices := make(chan struct{}, 1)
-	unsub, err := l.bus.Subscribe(routingChangedSubject, func(_ string, data []byte) {
-		if string(data) == l.self {
-			return
-		}
-		select {
-		case notices <- struct{}{}:
-		default: // a reload is due anyway; it reads the latest
-		}
-	})
-	if err != nil {
-		return err
-	}
-	defer unsub()
-	t := time.NewTicker(reloadEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		case <-notices:
-		}
-		if err := l.load(ctx); err != nil && ctx.Err() == nil {
-			l.log.Warn("routing settings not reloaded", "err", err)
-		}
-	}
+	return l.notice.run(ctx, reloadEvery, l.load, l.log)
 }
 
-func newLiveRouting(ctx context.Context, base routing.Config, store Store, router *routing.Router, bus interface {
-	PublishCore(subject string, data []byte) error
-	Subscribe(subject string, handler func(subject string, data []byte)) (func(), error)
-}, log *slog.Logger) (*liveRouting, error) {
-	l := &liveRouting{base: base, store: store, router: router, bus: bus, log: log, self: civicdesk.NewID("rp")}
+func newLiveRouting(ctx context.Context, base routing.Config, store Store, router *routing.Router, bus noticeBus, log *slog.Logger) (*liveRouting, error) {
+	l := &liveRouting{base: base, store: store, router: router, notice: newChangeNotices(routingChangedSubject, bus), log: log}
 	return l, l.load(ctx)
 }
 
