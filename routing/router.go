@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/lease"
 	"github.com/civicdesk/civicdesk/internal/metrics"
 )
 
@@ -59,50 +60,15 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Router, error) {
 }
 
 // Run rebuilds the engine from the store, then routes until ctx is done.
+// One engine owns routing at a time: a second replica waits for the
+// "routing" lease and takes over, from the store, when it lapses.
 func (r *Router) Run(ctx context.Context) error {
-	leaser, shared := r.bus.(Leaser)
-	for {
-		owned := ctx
-		if shared {
-			// One engine owns routing at a time: a second replica waits
-			// here and takes over, from the store, when the lease lapses.
-			lost, err := leaser.Lease(ctx, "routing", leaseTTL)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
-			var cancel context.CancelFunc
-			owned, cancel = context.WithCancel(ctx)
-			go func() {
-				select {
-				case <-lost:
-				case <-owned.Done():
-				}
-				cancel()
-			}()
-		}
-		err := r.runOwned(owned)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil && owned.Err() == nil {
-			return err
-		}
-		r.log.Warn("routing lease lost; waiting to take it back")
-	}
+	return lease.Hold(ctx, r.bus, "routing", leaseTTL, r.log, r.runOwned)
 }
 
 // leaseTTL is how long a stalled owner keeps routing before another replica
 // takes over.
 const leaseTTL = 10 * time.Second
-
-// Leaser grants exclusive ownership of a name across replicas; the bus
-// provides it when several replicas may run.
-type Leaser interface {
-	Lease(ctx context.Context, name string, ttl time.Duration) (lost <-chan struct{}, err error)
-}
 
 // consumerResetter redelivers at once what a durable consumer had handed
 // out unacknowledged; the bus provides it.

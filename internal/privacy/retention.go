@@ -7,13 +7,8 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/lease"
 )
-
-// Leaser grants exclusive ownership of a name across replicas (natsbus's
-// Bus); with one, only one replica applies retention at a time.
-type Leaser interface {
-	Lease(ctx context.Context, name string, ttl time.Duration) (lost <-chan struct{}, err error)
-}
 
 // Retention deletes or anonymizes closed conversations once their
 // department's retention period has passed.
@@ -34,7 +29,8 @@ type RunResult struct {
 	Anonymized int
 }
 
-// leaseTTL is routing's: every lease shares one bucket whose TTL follows it.
+// leaseTTL is how long a stalled replica keeps the retention job before
+// another takes it over.
 const leaseTTL = 10 * time.Second
 
 // Run applies retention at start and then every r.Every until ctx ends. When
@@ -44,34 +40,10 @@ func (r *Retention) Run(ctx context.Context) error {
 	if every <= 0 {
 		every = time.Hour
 	}
-	leaser, shared := r.Bus.(Leaser)
-	for {
-		owned := ctx
-		cancel := context.CancelFunc(func() {})
-		if shared {
-			lost, err := leaser.Lease(ctx, "retention", leaseTTL)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
-			owned, cancel = context.WithCancel(ctx)
-			go func() {
-				select {
-				case <-lost:
-				case <-owned.Done():
-				}
-				cancel()
-			}()
-		}
+	return lease.Hold(ctx, r.Bus, "retention", leaseTTL, r.log(), func(owned context.Context) error {
 		r.loop(owned, every)
-		cancel()
-		if ctx.Err() != nil {
-			return nil
-		}
-		r.log().Warn("retention lease lost; waiting to take it back")
-	}
+		return nil
+	})
 }
 
 func (r *Retention) loop(ctx context.Context, every time.Duration) {
