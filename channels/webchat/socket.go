@@ -306,7 +306,7 @@ func (h *hub) dispatch(subject string, data []byte) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return
 	}
-	if head.Conversation != nil && head.Conversation.ID != "" && strings.HasPrefix(head.Type, "conversation.") {
+	if head.Conversation != nil && head.Conversation.Channel == civicdesk.ChannelWebchat && strings.HasPrefix(head.Type, "conversation.") {
 		h.notePlace(head.Type, head.Conversation.ID, queuePlace{head.Position, head.EstimatedWaitSeconds})
 	}
 	contactID := ""
