@@ -12,22 +12,32 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/metrics"
+	"github.com/civicdesk/civicdesk/internal/readiness"
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 )
 
-// A widget socket mostly waits: a citizen reads a few events a minute. So an
-// idle socket costs one goroutine (the reader coder/websocket needs to see
-// pongs and the close), small I/O buffers and a timer; a writer goroutine
+// A widget socket mostly waits: a citizen reads a few events a minute, and
+// the widget sends nothing (it posts over HTTP). So an idle socket costs no
+// goroutine: package readiness says when it has something to read (the
+// close, a reset), and only then does a goroutine read it with
+// coder/websocket. Small I/O buffers and a timer remain; a writer goroutine
 // exists only while events are being written, and the HTTP handler returns
 // once the socket is set up.
+//
+// The keep-alive is a "keepalive" event rather than a ping: a ping's pong
+// would need a reader waiting for it. The event keeps proxies from timing
+// the socket out, and with TCP_USER_TIMEOUT the kernel drops a peer that
+// stopped acknowledging it.
+var keepAliveEvery = 30 * time.Second // a variable for tests
+
 const (
-	pingEvery    = 30 * time.Second
-	pingTimeout  = 10 * time.Second
+	deadPeer     = 40 * time.Second // unacknowledged this long: gone
 	writeTimeout = 10 * time.Second
 	maxQueued    = 256 // events waiting for a socket that cannot keep up; then it is closed
 	// The widget sends nothing but control frames. Writes of events go past
@@ -58,6 +68,8 @@ type client struct {
 	replayed map[string]struct{}
 	closed   bool
 	ping     *time.Timer
+	// release unregisters the socket (hub, readiness watch) once stopped.
+	release func()
 }
 
 // enqueue queues f and starts a writer if none runs. It reports false when
@@ -120,7 +132,7 @@ func (cl *client) resume(replayed map[string]struct{}) {
 	start := len(cl.queue) > 0 && !cl.closed
 	cl.writing = start
 	if !cl.closed {
-		cl.ping = time.AfterFunc(pingEvery, cl.keepAlive)
+		cl.ping = time.AfterFunc(keepAliveEvery, cl.keepAlive)
 	}
 	cl.mu.Unlock()
 	if start {
@@ -128,25 +140,26 @@ func (cl *client) resume(replayed map[string]struct{}) {
 	}
 }
 
-// keepAlive pings the client; one that does not answer is closed.
+// keepAliveFrame is sent every keepAliveEvery on an otherwise quiet socket.
+var keepAliveFrame = []byte(`{"type":"keepalive"}`)
+
+// keepAlive sends the keep-alive event; a socket that cannot take it is
+// closed (the client resumes).
 func (cl *client) keepAlive() {
 	cl.mu.Lock()
-	conn, closed := cl.conn, cl.closed
+	closed := cl.closed
 	cl.replayed = nil // the replay's live echoes are long past
 	cl.mu.Unlock()
-	if closed || conn == nil {
+	if closed {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-	err := conn.Ping(ctx)
-	cancel()
-	if err != nil {
+	if !cl.enqueue(frame{data: keepAliveFrame}) {
 		cl.stop(false)
 		return
 	}
 	cl.mu.Lock()
 	if !cl.closed {
-		cl.ping.Reset(pingEvery)
+		cl.ping.Reset(keepAliveEvery)
 	}
 	cl.mu.Unlock()
 }
@@ -161,10 +174,13 @@ func (cl *client) stop(graceful bool) {
 	}
 	cl.closed = true
 	cl.queue = nil
-	conn, ping := cl.conn, cl.ping
+	conn, ping, release := cl.conn, cl.ping, cl.release
 	cl.mu.Unlock()
 	if ping != nil {
 		ping.Stop()
+	}
+	if release != nil {
+		release()
 	}
 	if conn == nil {
 		return
@@ -250,14 +266,27 @@ func (h *hub) remove(cl *client) {
 	}
 }
 
+// count is the number of sockets held.
+func (h *hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for _, set := range h.byContact {
+		n += len(set)
+	}
+	return n
+}
+
 // closeAll tells every socket to reconnect (at shutdown).
 func (h *hub) closeAll() {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
+	var all []*client
 	for _, set := range h.byContact {
-		for _, cl := range set {
-			cl.stop(true)
-		}
+		all = append(all, set...)
+	}
+	h.mu.RUnlock()
+	for _, cl := range all {
+		cl.stop(true) // which removes it from the hub
 	}
 }
 
@@ -390,7 +419,8 @@ func (c *Channel) websocket(ctx echo.Context) error {
 	cl := &client{contactID: contactID, writing: true} // live events wait for the history
 	c.hub.add(cl)
 
-	conn, err := websocket.Accept(smallBuffers{ctx.Response()}, ctx.Request(), &websocket.AcceptOptions{OriginPatterns: c.originPatterns()})
+	bufs := &smallBuffers{ResponseWriter: ctx.Response()}
+	conn, err := websocket.Accept(bufs, ctx.Request(), &websocket.AcceptOptions{OriginPatterns: c.originPatterns()})
 	if err != nil {
 		c.hub.remove(cl)
 		return nil // Accept has written the error response
@@ -399,17 +429,7 @@ func (c *Channel) websocket(ctx echo.Context) error {
 	cl.mu.Lock()
 	cl.conn = conn
 	cl.mu.Unlock()
-	go func() {
-		// Reads only detect the close and answer pings; the widget sends
-		// over HTTP.
-		defer c.hub.remove(cl)
-		for {
-			if _, _, err := conn.Read(context.Background()); err != nil {
-				cl.stop(false)
-				return
-			}
-		}
-	}()
+	c.read(cl, conn, bufs)
 
 	var replayed map[string]struct{}
 	if after != "" {
@@ -447,14 +467,70 @@ func write(ctx context.Context, conn *websocket.Conn, data []byte) error {
 	return conn.Write(wctx, websocket.MessageText, data)
 }
 
+// read watches the socket for what the client sends (only its close, from
+// the widget) and handles it with coder/websocket when it comes: through
+// package readiness, with no goroutine while the socket is idle, or with a
+// reader goroutine where readiness is not supported.
+func (c *Channel) read(cl *client, conn *websocket.Conn, bufs *smallBuffers) {
+	gone := func() {
+		cl.stop(false)
+		c.hub.remove(cl)
+	}
+	sc, isSocket := bufs.conn.(syscall.Conn) // not behind TLS served here
+	if p, err := readiness.Default(); err == nil && isSocket {
+		_ = readiness.SetUserTimeout(sc, deadPeer)
+		w, err := p.Watch(sc, func(w *readiness.Watch) {
+			// Read returns after a data frame or an error; control frames
+			// are answered inside it.
+			for {
+				if _, _, err := conn.Read(context.Background()); err != nil {
+					gone()
+					return
+				}
+				if bufs.reader.Buffered() == 0 {
+					break
+				}
+			}
+			if err := w.Rearm(); err != nil {
+				gone()
+			}
+		})
+		if err == nil {
+			cl.mu.Lock()
+			closed := cl.closed
+			release := func() { w.Remove(); c.hub.remove(cl) }
+			cl.release = release
+			cl.mu.Unlock()
+			if closed {
+				release()
+			}
+			return
+		}
+	}
+	go func() {
+		for {
+			if _, _, err := conn.Read(context.Background()); err != nil {
+				gone()
+				return
+			}
+		}
+	}()
+}
+
 // smallBuffers hands the WebSocket library small buffers instead of the
 // HTTP server's 4 KiB reader and writer: on ten thousand idle sockets that
-// is the difference between 80 MiB and 8 MiB.
-type smallBuffers struct{ http.ResponseWriter }
+// is the difference between 80 MiB and 8 MiB. It keeps the connection and
+// the reader, so that readiness can watch one and ask the other what is
+// buffered.
+type smallBuffers struct {
+	http.ResponseWriter
+	conn   net.Conn
+	reader *bufio.Reader
+}
 
-func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -471,7 +547,8 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(r, readBufferSize), bufio.NewWriterSize(conn, writeBufSize)), nil
+	w.conn, w.reader = conn, bufio.NewReaderSize(r, readBufferSize)
+	return conn, bufio.NewReadWriter(w.reader, bufio.NewWriterSize(conn, writeBufSize)), nil
 }
 
 // originPatterns are the host origins whose pages may open a widget socket.

@@ -245,8 +245,8 @@ func TestConversationCacheFollowsCloses(t *testing.T) {
 }
 
 // A socket resumed with ?after gets what it missed once, then live events;
-// an idle socket holds one goroutine (its reader) and no handler; at shutdown
-// sockets are told to reconnect.
+// an idle socket holds no goroutine and no handler, yet its close is seen; at
+// shutdown sockets are told to reconnect.
 func TestSocketsResumeIdleCheaplyAndCloseGracefully(t *testing.T) {
 	en := newEnv(t)
 	tok := en.session()
@@ -276,7 +276,7 @@ func TestSocketsResumeIdleCheaplyAndCloseGracefully(t *testing.T) {
 		t.Fatalf("after the history came %s, want %s (nothing twice)", ev.Message.ID, live.MessageID)
 	}
 
-	// Idle sockets: one goroutine each on the server.
+	// Idle sockets: no goroutine on the server.
 	runtime.GC()
 	before := runtime.NumGoroutine()
 	const n = 40
@@ -286,11 +286,29 @@ func TestSocketsResumeIdleCheaplyAndCloseGracefully(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 	// The test's client holds one goroutine per socket (its reader); the
-	// server adds one (its reader), where it used to add two.
+	// server adds none, where it used to add one (its reader) or two.
 	got := runtime.NumGoroutine() - before
 	t.Logf("%d idle sockets: %d more goroutines (client and server)", n, got)
-	if got > 2*n+5 {
-		t.Errorf("%d idle sockets added %d goroutines, want at most %d", n, got, 2*n+5)
+	if got > n+5 {
+		t.Errorf("%d idle sockets added %d goroutines, want at most %d", n, got, n+5)
+	}
+	if c := en.ch.hub.count(); c != n+1 {
+		t.Fatalf("hub holds %d sockets, want %d", c, n+1)
+	}
+
+	// With no reader waiting, a client's close is still noticed: its
+	// socket leaves the hub.
+	for _, s := range socks[n/2:] {
+		s.conn.Close(websocket.StatusNormalClosure, "bye")
+	}
+	for _, s := range socks[n/4 : n/2] {
+		s.conn.CloseNow() // no close frame: only the TCP connection ends
+	}
+	socks = socks[:n/4]
+	for deadline := time.Now().Add(5 * time.Second); en.ch.hub.count() != n/4+1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("hub holds %d sockets after %d closed, want %d", en.ch.hub.count(), n-n/4, n/4+1)
+		}
 	}
 
 	// Shutdown: a going-away close, so that clients reconnect elsewhere.
@@ -301,5 +319,21 @@ func TestSocketsResumeIdleCheaplyAndCloseGracefully(t *testing.T) {
 		if st := websocket.CloseStatus(s.err); st != websocket.StatusGoingAway {
 			t.Fatalf("socket closed with %v, want going away", s.err)
 		}
+	}
+}
+
+// A quiet socket gets a keep-alive event (for proxies with idle timeouts,
+// and for the kernel to find a vanished peer) and stays open.
+func TestQuietSocketGetsKeepAlives(t *testing.T) {
+	old := keepAliveEvery
+	keepAliveEvery = 50 * time.Millisecond
+	t.Cleanup(func() { keepAliveEvery = old })
+	en := newEnv(t)
+	ws := en.dial(en.session(), "")
+	for range 3 {
+		ws.waitFor("a keep-alive", func(ev civicdesk.Event) bool { return ev.Type == "keepalive" })
+	}
+	if c := en.ch.hub.count(); c != 1 {
+		t.Fatalf("hub holds %d sockets after keep-alives, want 1", c)
 	}
 }

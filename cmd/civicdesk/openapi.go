@@ -221,7 +221,7 @@ func apiOperations() []openapi.Op {
 		{Method: "POST", Path: "/api/v1/widget/leave-message", Summary: "Extension: leave a message for a caseworker, answered by email or SMS (202; idempotent on clientMessageId)", Tag: w, Auth: openapi.Visitor, Request: leaveReq{}, Status: 202, Response: leaveResp{}},
 		{Method: "POST", Path: "/api/v1/widget/conversation/rating", Summary: "Rate the conversation 1 to 5", Tag: w, Auth: openapi.Visitor, Request: ratingReq{}, Response: idOnly{}},
 		{Method: "POST", Path: "/api/v1/widget/typing", Summary: "The visitor is typing", Tag: w, Auth: openapi.Visitor, Request: typingReq{}, Status: 204},
-		{Method: "GET", Path: "/api/v1/widget/ws", Summary: "WebSocket of this visitor's events (resume with ?after=)", Tag: w, Auth: openapi.Visitor, Query: []string{"token", "after"}, Status: 101},
+		{Method: "GET", Path: "/api/v1/widget/ws", Summary: "WebSocket of this visitor's events (resume with ?after=); a {\"type\":\"keepalive\"} event every 30 s on a quiet socket", Tag: w, Auth: openapi.Visitor, Query: []string{"token", "after"}, Status: 101},
 		{Method: "POST", Path: "/api/v1/channels/sms/twilio", Summary: "Twilio's inbound SMS/MMS webhook (X-Twilio-Signature checked when an auth token is set); TwiML once durably accepted", Tag: "sms", Request: twilioInbound{}, Form: true, ContentType: "text/xml"},
 		{Method: "POST", Path: "/api/v1/channels/sms/twilio/status", Summary: "Twilio's status callback of a sent text (signed; only with a Twilio account)", Tag: "sms", Form: true, Query: []string{"c", "m", "p"}},
 
