@@ -1,6 +1,7 @@
 package agentdesk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -109,7 +110,16 @@ func wants(a civicdesk.Agent, ev *civicdesk.Event) bool {
 	return false
 }
 
+// agentStatusMark is how an encoded agent.status event starts its type.
+var agentStatusMark = []byte(`"type":"agent.status"`)
+
 func (h *hub) dispatch(subject string, data []byte) {
+	h.mu.RLock()
+	listening := len(h.clients) > 0
+	h.mu.RUnlock()
+	if !listening && !bytes.Contains(data, agentStatusMark) {
+		return // nobody to tell, and no status time to keep
+	}
 	var ev civicdesk.Event
 	if err := json.Unmarshal(data, &ev); err != nil {
 		return

@@ -128,6 +128,11 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	if m.Author.Kind != civicdesk.AuthorCitizen {
 		return nil
 	}
+	if c := ev.Conversation; c != nil && c.ID == m.ConversationID && (c.State == civicdesk.StateQueued || c.State == civicdesk.StateAssigned) {
+		// Already with a person when the message was recorded, and a
+		// conversation never goes back to the bot: no need to read it.
+		return nil
+	}
 	conv, err := b.store.GetConversation(ctx, m.ConversationID)
 	if err != nil {
 		return fmt.Errorf("bot: conversation: %w", err)

@@ -373,7 +373,18 @@ func (h *hub) dispatch(subject string, data []byte) {
 	h.mu.RUnlock()
 
 	var ev civicdesk.Event
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if head.Type == "message" {
+		// The widget needs only the message: skip decoding the
+		// conversation the event also carries, on the busiest path.
+		var msg struct {
+			Message *civicdesk.Message `json:"message"`
+			At      time.Time          `json:"at"`
+		}
+		if err := json.Unmarshal(data, &msg); err != nil || msg.Message == nil {
+			return
+		}
+		ev = civicdesk.Event{Type: head.Type, Message: msg.Message, At: msg.At}
+	} else if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
 	if ev.Type == "conversation.assigned" && ev.Conversation != nil && ev.Conversation.AssignedAgentID != "" && h.agentName != nil {
