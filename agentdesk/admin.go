@@ -186,6 +186,7 @@ func (d *Desk) putAgent(c echo.Context) error {
 	if err := d.store.PutAgent(ctx, a); err != nil {
 		return err
 	}
+	d.sessions.dropAgent(a.ID) // their next request sees the new role and departments
 	if a.Disabled {
 		// Their sessions end at once; routing takes their conversations back.
 		if _, err := d.endSessions(ctx, a.ID); err != nil {

@@ -126,6 +126,8 @@ type Desk struct {
 	loginIP *ratelimit.Limiter
 	locks   *lockout
 	sso     *sso // nil without OIDC
+	// sessions spares a request the store reads of its session and agent.
+	sessions *sessionCache
 }
 
 // SessionCookie is the name of the desk's session cookie.
@@ -145,7 +147,7 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	d := &Desk{cfg: cfg, store: store, bus: bus, log: log.With("component", "agentdesk"), locks: newLockout(cfg.Now)}
+	d := &Desk{cfg: cfg, store: store, bus: bus, log: log.With("component", "agentdesk"), locks: newLockout(cfg.Now), sessions: newSessionCache()}
 	if cfg.RateLimit {
 		d.loginIP = ratelimit.New(0.5, 10)
 	}
@@ -243,19 +245,33 @@ func (d *Desk) staff(next echo.HandlerFunc) echo.HandlerFunc {
 			return httpx.ErrUnauthenticated
 		}
 		ctx := c.Request().Context()
-		t, err := d.store.GetToken(ctx, auth.HashToken(secret))
-		if err != nil || t.Kind != civicdesk.TokenSession || !d.cfg.Now().Before(t.ExpiresAt) {
-			if err != nil && !civicdesk.IsNotFound(err) {
-				return err
+		hash, now := auth.HashToken(secret), d.cfg.Now()
+		cs, ok := d.sessions.get(hash, now)
+		if !ok {
+			t, err := d.store.GetToken(ctx, hash)
+			if err != nil || t.Kind != civicdesk.TokenSession {
+				if err != nil && !civicdesk.IsNotFound(err) {
+					return err
+				}
+				return httpx.ErrUnauthenticated
 			}
+			a, err := d.store.GetAgent(ctx, t.SubjectID)
+			if err != nil || a.Disabled {
+				if err != nil && !civicdesk.IsNotFound(err) {
+					return err
+				}
+				return httpx.ErrUnauthenticated
+			}
+			cs = cachedSession{token: t, agent: a, checked: now}
+			d.sessions.put(hash, cs)
+		}
+		t, a := cs.token, cs.agent
+		if !now.Before(t.ExpiresAt) {
+			d.sessions.drop(hash)
 			return httpx.ErrUnauthenticated
 		}
 		if err := d.checkIdle(ctx, t); err != nil {
 			return err
-		}
-		a, err := d.store.GetAgent(ctx, t.SubjectID)
-		if err != nil || a.Disabled {
-			return httpx.ErrUnauthenticated
 		}
 		c.Set(agentKey, a)
 		c.Set("cd.session", t.Hash)
@@ -318,7 +334,9 @@ func (d *Desk) login(c echo.Context) error {
 
 func (d *Desk) logout(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := d.store.DeleteToken(ctx, c.Get("cd.session").(string)); err != nil {
+	hash := c.Get("cd.session").(string)
+	d.sessions.drop(hash)
+	if err := d.store.DeleteToken(ctx, hash); err != nil {
 		return err
 	}
 	if err := d.changeStatus(ctx, current(c).ID, civicdesk.StatusOffline); err != nil {

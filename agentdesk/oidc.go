@@ -424,6 +424,7 @@ func (d *Desk) ssoAgent(c echo.Context, claims map[string]any) (civicdesk.Agent,
 			if err := d.store.PutAgent(ctx, a); err != nil {
 				return a, "", err
 			}
+			d.sessions.dropAgent(a.ID) // their other sessions see the new role too
 		}
 		return a, "", nil
 	case !civicdesk.IsNotFound(err):

@@ -62,6 +62,7 @@ func (d *Desk) checkIdle(ctx context.Context, t civicdesk.Token) error {
 		last = now // a session from before idle timeouts: its clock starts now
 	}
 	if now.Sub(last) >= d.cfg.SessionIdle {
+		d.sessions.drop(t.Hash)
 		if err := d.store.DeleteToken(ctx, t.Hash); err != nil {
 			return err
 		}
@@ -71,6 +72,8 @@ func (d *Desk) checkIdle(ctx context.Context, t civicdesk.Token) error {
 		// A failed write only shortens the session; the request goes on.
 		if err := d.store.TouchToken(ctx, t.Hash, now.UTC()); err != nil {
 			d.log.Warn("recording session use failed", "err", err)
+		} else {
+			d.sessions.touched(t.Hash, now.UTC())
 		}
 	}
 	return nil
@@ -79,7 +82,9 @@ func (d *Desk) checkIdle(ctx context.Context, t civicdesk.Token) error {
 // endSessions deletes every session of agent id and closes its desk sockets
 // on this replica; it returns how many sessions there were.
 func (d *Desk) endSessions(ctx context.Context, id string) (int, error) {
+	d.sessions.dropAgent(id)
 	n, err := d.store.DeleteTokensOf(ctx, civicdesk.TokenSession, id)
+	d.sessions.dropAgent(id) // and what a request read meanwhile
 	if err != nil {
 		return 0, err
 	}

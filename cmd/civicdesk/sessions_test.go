@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -188,4 +190,61 @@ func TestDeactivatingAnAgentEndsTheirSessions(t *testing.T) {
 		t.Fatalf("CLI-disabled agent's session still stored: %v", err)
 	}
 	agent3.must("GET", "/api/v1/desk/me", nil, nil, 401)
+}
+
+// A caseworker's requests do not each read their session and agent from the
+// store: they are checked again every few seconds. A sign-out made here
+// still takes effect at once.
+func TestDeskRequestsDoNotReadTheSessionEachTime(t *testing.T) {
+	base, _, _ := startMain(t, t.TempDir())
+	a := login(t, base, "agent1@demo.gov")
+	before := storeOps(t, base)
+	const n = 40
+	for range n {
+		a.must("GET", "/api/v1/desk/me", nil, nil, 200)
+	}
+	after := storeOps(t, base)
+	t.Logf("store operations before %v, after %v", before, after)
+	if after["get_token"] == 0 {
+		t.Fatal("the requests read no session at all: is get_token counted?")
+	}
+	// One read at most per sessionRecheck (5 s); the requests take far
+	// less, so two allows for a boundary.
+	for _, op := range []string{"get_token", "get_agent"} {
+		if d := after[op] - before[op]; d > 2 {
+			t.Errorf("%d requests read %s %v times, want at most 2", n, op, d)
+		}
+	}
+	a.must("POST", "/api/v1/desk/logout", nil, nil, 200)
+	a.must("GET", "/api/v1/desk/me", nil, nil, 401)
+}
+
+// storeOps reads the server's count of store operations by op from /metrics.
+func storeOps(t *testing.T, base string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, `civicdesk_store_seconds_count{op="`)
+		if !ok {
+			continue
+		}
+		op, num, ok := strings.Cut(rest, `"} `)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		out[op] = v
+	}
+	return out // an op not there yet has run 0 times
 }

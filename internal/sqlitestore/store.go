@@ -304,6 +304,7 @@ func (s *Store) DeleteTokensOf(ctx context.Context, kind civicdesk.TokenKind, su
 
 // GetToken returns a token by hash.
 func (s *Store) GetToken(ctx context.Context, hash string) (civicdesk.Token, error) {
+	defer observe("get_token", time.Now())
 	var t civicdesk.Token
 	var kind string
 	var exp, seen int64
@@ -677,6 +678,7 @@ func scanAgent(row interface{ Scan(...any) error }) (civicdesk.Agent, error) {
 
 // GetAgent returns an agent by id.
 func (s *Store) GetAgent(ctx context.Context, id string) (civicdesk.Agent, error) {
+	defer observe("get_agent", time.Now())
 	a, err := scanAgent(s.db.QueryRowContext(ctx, `SELECT doc,status,password_hash FROM agents WHERE id=?`, id))
 	return a, mapErr(err, "get agent")
 }
