@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,7 @@ type config struct {
 	drain        time.Duration
 	cleanup      bool
 	jsonOut      string
+	cpuProfile   string
 	quiet        bool
 	serverBin    string
 	dataDir      string
@@ -83,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.cleanup, "cleanup", true, "close conversations left by earlier runs (e2e/mixed) and this run's, so runs can repeat")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the report as JSON to this file")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress line")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the generator's own CPU profile to this file (to see what the load itself costs)")
 	fs.StringVar(&c.serverBin, "server-bin", "", "crash: the civicdesk binary to start, kill and restart (default ./bin/civicdesk, else civicdesk on PATH)")
 	fs.StringVar(&c.dataDir, "data-dir", "", "crash: the server's data dir (default: a new temporary one, removed after a passing run)")
 	fs.IntVar(&c.cycles, "cycles", 3, "crash: how many times to SIGKILL and restart the server")
@@ -150,6 +153,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "civicdesk-load:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "civicdesk-load:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if cfg.mode == "crash" {
 		return crashRun(ctx, cfg, stdout, stderr)
 	}
