@@ -128,6 +128,10 @@ type Desk struct {
 	sso     *sso // nil without OIDC
 	// sessions spares a request the store reads of its session and agent.
 	sessions *sessionCache
+
+	listenOnce sync.Once
+	listenErr  error
+	unlisten   func()
 }
 
 // SessionCookie is the name of the desk's session cookie.
@@ -162,18 +166,40 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Desk, error) {
 	return d, nil
 }
 
-// Run subscribes the desk's fan-out until ctx is done.
+// Run keeps the desk's fan-out subscribed until ctx is done.
 func (d *Desk) Run(ctx context.Context) error {
-	for _, subj := range []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent, "cd.typing.>", "cd.note.>"} {
-		unsub, err := d.bus.Subscribe(subj, d.hub.dispatch)
-		if err != nil {
-			return err
-		}
-		defer unsub()
+	unsub, err := d.Listen()
+	if err != nil {
+		return err
 	}
+	defer unsub()
 	<-ctx.Done()
 	d.hub.closeAll()
 	return nil
+}
+
+// Listen subscribes the desk's fan-out at once, so that a desk socket
+// accepted from then on misses no event (and status times start from the
+// first sign-in): the server calls it before it serves, and Run calls it
+// (once) if nobody did. The returned func unsubscribes.
+func (d *Desk) Listen() (func(), error) {
+	d.listenOnce.Do(func() {
+		var unsubs []func()
+		for _, subj := range []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent, "cd.typing.>", "cd.note.>"} {
+			unsub, err := d.bus.Subscribe(subj, d.hub.dispatch)
+			if err != nil {
+				d.listenErr = err
+				break
+			}
+			unsubs = append(unsubs, unsub)
+		}
+		d.unlisten = func() {
+			for _, u := range unsubs {
+				u()
+			}
+		}
+	})
+	return d.unlisten, d.listenErr
 }
 
 // Register adds the desk and supervisor routes.

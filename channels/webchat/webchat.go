@@ -63,6 +63,10 @@ type Config struct {
 
 // Channel serves the widget API.
 type Channel struct {
+	listenOnce sync.Once
+	listenErr  error
+	unlisten   func()
+
 	cfg    Config
 	store  Store
 	bus    Bus
@@ -106,19 +110,37 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Channel, error) {
 
 // Run subscribes the fan-out to conversation events until ctx is done.
 func (c *Channel) Run(ctx context.Context) error {
-	unsub, err := c.bus.Subscribe(civicdesk.SubjectsConv, c.hub.dispatch)
+	unsub, err := c.Listen()
 	if err != nil {
 		return err
 	}
 	defer unsub()
-	unsubTyping, err := c.bus.Subscribe("cd.typing.>", c.hub.dispatch)
-	if err != nil {
-		return err
-	}
-	defer unsubTyping()
 	<-ctx.Done()
 	c.hub.closeAll()
 	return nil
+}
+
+// Listen subscribes the sockets' fan-out at once, so that a socket accepted
+// from then on misses no event: the server calls it before it serves, and
+// Run calls it (once) if nobody did. The returned func unsubscribes.
+func (c *Channel) Listen() (func(), error) {
+	c.listenOnce.Do(func() {
+		var unsubs []func()
+		for _, subj := range []string{civicdesk.SubjectsConv, "cd.typing.>"} {
+			unsub, err := c.bus.Subscribe(subj, c.hub.dispatch)
+			if err != nil {
+				c.listenErr = err
+				break
+			}
+			unsubs = append(unsubs, unsub)
+		}
+		c.unlisten = func() {
+			for _, u := range unsubs {
+				u()
+			}
+		}
+	})
+	return c.unlisten, c.listenErr
 }
 
 // Register adds the widget routes under /api/v1/widget.

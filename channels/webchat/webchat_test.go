@@ -61,6 +61,9 @@ func newEnv(t *testing.T) *env {
 	e.HTTPErrorHandler = httpx.ErrorHandler(log)
 	ch.Register(e)
 	srv := httptest.NewServer(e)
+	if _, err := ch.Listen(); err != nil {
+		t.Fatal(err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{ch.Run, channels.NewRecorder(store, bus, log).Run} {
@@ -86,7 +89,6 @@ func newEnv(t *testing.T) *env {
 		})
 	}
 	t.Cleanup(en.stop)
-	time.Sleep(100 * time.Millisecond) // Run subscribes the fan-out
 	return en
 }
 

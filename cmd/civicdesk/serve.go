@@ -280,6 +280,14 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 			}
 		}()
 	}
+	// The socket fan-outs listen before anything is served: a socket
+	// accepted once the server is ready misses no event.
+	for _, l := range []func() (func(), error){chat.Listen, desk.Listen} {
+		if _, err := l(); err != nil {
+			stopRun()
+			return fmt.Errorf("subscribe the socket fan-out: %w", err)
+		}
+	}
 	start("recorder", recorder.Run)
 	start("audit", audit.NewChainer(store, bus, log).Run)
 	start("webhooks", hooks.Run)
