@@ -278,7 +278,11 @@ type ConversationFilter struct {
 	DepartmentIDs []string
 	AgentID       string
 	ContactID     string
-	Limit         int // 0 = no limit
+	// ClosedSince, when set, leaves out conversations closed before it
+	// (open ones stay): statistics over a recent window need not read
+	// every conversation ever closed.
+	ClosedSince time.Time
+	Limit       int // 0 = no limit
 }
 
 // Delivery is one message handed to a durable consumer. Seq is its stream

@@ -74,11 +74,13 @@ func (d *Desk) queues(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	closed, err := d.store.ListConversations(ctx, civicdesk.ConversationFilter{States: []civicdesk.ConversationState{civicdesk.StateClosed}})
+	now := d.cfg.Now()
+	// Only what closed in the last 24 hours can have been answered in them.
+	closed, err := d.store.ListConversations(ctx, civicdesk.ConversationFilter{States: []civicdesk.ConversationState{civicdesk.StateClosed},
+		ClosedSince: now.Add(-24 * time.Hour)})
 	if err != nil {
 		return err
 	}
-	now := d.cfg.Now()
 	load := map[string]int{}
 	byDept := map[string]*QueueStats{}
 	answered, inTarget := map[string]int{}, map[string]int{}
@@ -306,7 +308,7 @@ func (d *Desk) history(c echo.Context) error {
 			return civicdesk.Errorf(civicdesk.CodeInvalid, "no department %q", dept)
 		}
 	}
-	all, err := d.store.ListConversations(ctx, civicdesk.ConversationFilter{})
+	all, err := d.store.ListConversations(ctx, civicdesk.ConversationFilter{ClosedSince: from.Add(-slWindow)})
 	if err != nil {
 		return err
 	}

@@ -140,6 +140,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			idx("departmentId", "createdAt", "_id"),          // department views
 			idx("assignedAgentId", "state", "createdAt"),     // an agent's work
 			idx("contactId", "channel", "createdAt"),         // a contact's history
+			idx("closedAt"),                                  // statistics of a recent window
 		}},
 		{s.open, []mongo.IndexModel{idx("conversationId")}},
 		{s.messages, []mongo.IndexModel{idx("conversationId", "seq")}},
@@ -442,6 +443,14 @@ func (s *Store) ListConversations(ctx context.Context, f civicdesk.ConversationF
 	}
 	if f.ContactID != "" {
 		filter = append(filter, bson.E{Key: "contactId", Value: f.ContactID})
+	}
+	if !f.ClosedSince.IsZero() {
+		// Open, or closed at or after the bound; a closed conversation
+		// without a time counts as closed long ago.
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "state", Value: bson.D{{Key: "$ne", Value: string(civicdesk.StateClosed)}}}},
+			bson.D{{Key: "closedAt", Value: bson.D{{Key: "$gte", Value: toDate(f.ClosedSince)}}}},
+		}})
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}})
 	if f.Limit > 0 {

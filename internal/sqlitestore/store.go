@@ -158,10 +158,62 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.addColumns(ctx, "tokens", map[string]string{"last_seen_at": "INTEGER NOT NULL DEFAULT 0"}); err != nil {
 		return err
 	}
+	if err := s.migrateClosedAt(ctx); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS tokens_subject ON tokens(subject_id, kind)`); err != nil {
 		return fmt.Errorf("sqlitestore: migrate tokens: %w", err)
 	}
 	return nil
+}
+
+// migrateClosedAt gives conversations their closing time as a column (ms;
+// 0 while open, 1 when closed at an unknown time), filled in from the
+// documents of a store made by an older version, and indexes it.
+func (s *Store) migrateClosedAt(ctx context.Context) error {
+	if err := s.addColumns(ctx, "conversations", map[string]string{"closed_at": "INTEGER NOT NULL DEFAULT 0"}); err != nil {
+		return err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, doc FROM conversations WHERE state='closed' AND closed_at=0`)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
+	}
+	fill := map[string]int64{}
+	for rows.Next() {
+		var id, doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
+		}
+		var c civicdesk.Conversation
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlitestore: migrate closed_at: decode %s: %w", id, err)
+		}
+		fill[id] = closedAtMS(c)
+	}
+	rows.Close()
+	for id, at := range fill {
+		if _, err := s.db.ExecContext(ctx, `UPDATE conversations SET closed_at=? WHERE id=?`, at, id); err != nil {
+			return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS conversations_closed ON conversations(closed_at)`); err != nil {
+		return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
+	}
+	return nil
+}
+
+// closedAtMS is the closed_at column of c.
+func closedAtMS(c civicdesk.Conversation) int64 {
+	switch {
+	case c.State != civicdesk.StateClosed:
+		return 0
+	case c.ClosedAt == nil:
+		return 1
+	default:
+		return max(ms(*c.ClosedAt), 1)
+	}
 }
 
 // addColumns adds the columns a table created by an older version lacks.
@@ -463,8 +515,8 @@ func (s *Store) PutConversation(ctx context.Context, c civicdesk.Conversation) e
 		return mapErr(err, "put conversation")
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE conversations SET contact_id=?, channel=?, state=?, department_id=?, agent_id=?, created_at=?, doc=? WHERE id=?`,
-		c.ContactID, string(c.Channel), string(c.State), c.DepartmentID, c.AssignedAgentID, ms(c.CreatedAt), string(doc), c.ID)
+	res, err := tx.ExecContext(ctx, `UPDATE conversations SET contact_id=?, channel=?, state=?, department_id=?, agent_id=?, created_at=?, closed_at=?, doc=? WHERE id=?`,
+		c.ContactID, string(c.Channel), string(c.State), c.DepartmentID, c.AssignedAgentID, ms(c.CreatedAt), closedAtMS(c), string(doc), c.ID)
 	if err != nil {
 		return mapErr(err, "put conversation")
 	}
@@ -503,6 +555,9 @@ func (s *Store) ListConversations(ctx context.Context, f civicdesk.ConversationF
 	}
 	if f.ContactID != "" {
 		where, args = append(where, "contact_id=?"), append(args, f.ContactID)
+	}
+	if !f.ClosedSince.IsZero() {
+		where, args = append(where, "(closed_at=0 OR closed_at>=?)"), append(args, ms(f.ClosedSince))
 	}
 	q := "SELECT doc FROM conversations"
 	if len(where) > 0 {

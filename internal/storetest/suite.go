@@ -270,6 +270,15 @@ func testListConversations(t *testing.T, s Store) {
 	mk("cv_c", "ct_3", 3, civicdesk.StateAssigned, "benefits", "ag_1")
 	mk("cv_d", "ct_4", 4, civicdesk.StateClosed, "benefits", "ag_1")
 	mk("cv_e", "ct_5", 5, civicdesk.StateBot, "", "")
+	// Closed at known times: cv_f an hour after t0, cv_g two hours after.
+	for i, id := range []string{"cv_f", "cv_g"} {
+		c := conv(id, "ct_6", civicdesk.ChannelWebchat, t0.Add(time.Duration(6+i)*time.Second))
+		_, _, err := s.OpenConversation(ctx(t), c)
+		must(t, err)
+		closed := t0.Add(time.Duration(i+1) * time.Hour)
+		c.State, c.DepartmentID, c.ClosedAt = civicdesk.StateClosed, "taxes", &closed
+		must(t, s.PutConversation(ctx(t), c))
+	}
 
 	ids := func(f civicdesk.ConversationFilter) string {
 		cs, err := s.ListConversations(ctx(t), f)
@@ -284,10 +293,15 @@ func testListConversations(t *testing.T, s Store) {
 		f    civicdesk.ConversationFilter
 		want string
 	}{
-		{civicdesk.ConversationFilter{}, "cv_a cv_b cv_c cv_d cv_e "},
+		{civicdesk.ConversationFilter{}, "cv_a cv_b cv_c cv_d cv_e cv_f cv_g "},
+		// Closed before the bound (cv_d has no time; cv_f closed before):
+		// out; open ones stay.
+		{civicdesk.ConversationFilter{ClosedSince: t0.Add(90 * time.Minute)}, "cv_a cv_b cv_c cv_e cv_g "},
+		{civicdesk.ConversationFilter{ClosedSince: t0.Add(time.Hour), States: []civicdesk.ConversationState{civicdesk.StateClosed}}, "cv_f cv_g "},
+		{civicdesk.ConversationFilter{ClosedSince: t0.Add(3 * time.Hour), States: []civicdesk.ConversationState{civicdesk.StateClosed}}, ""},
 		{civicdesk.ConversationFilter{States: []civicdesk.ConversationState{civicdesk.StateQueued}}, "cv_a cv_b "},
 		{civicdesk.ConversationFilter{States: []civicdesk.ConversationState{civicdesk.StateQueued}, DepartmentIDs: []string{"benefits"}}, "cv_a "},
-		{civicdesk.ConversationFilter{DepartmentIDs: []string{"benefits", "taxes"}}, "cv_a cv_b cv_c cv_d "},
+		{civicdesk.ConversationFilter{DepartmentIDs: []string{"benefits", "taxes"}}, "cv_a cv_b cv_c cv_d cv_f cv_g "},
 		{civicdesk.ConversationFilter{AgentID: "ag_1"}, "cv_c cv_d "},
 		{civicdesk.ConversationFilter{AgentID: "ag_1", States: []civicdesk.ConversationState{civicdesk.StateAssigned}}, "cv_c "},
 		{civicdesk.ConversationFilter{ContactID: "ct_4"}, "cv_d "},
