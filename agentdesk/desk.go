@@ -20,6 +20,7 @@ import (
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/audit"
 	"github.com/civicdesk/civicdesk/internal/auth"
+	"github.com/civicdesk/civicdesk/internal/fanout"
 	"github.com/civicdesk/civicdesk/internal/httpx"
 	"github.com/civicdesk/civicdesk/internal/ratelimit"
 	"github.com/labstack/echo/v4"
@@ -129,9 +130,7 @@ type Desk struct {
 	// sessions spares a request the store reads of its session and agent.
 	sessions *sessionCache
 
-	listenOnce sync.Once
-	listenErr  error
-	unlisten   func()
+	listener fanout.Listener
 }
 
 // SessionCookie is the name of the desk's session cookie.
@@ -183,23 +182,7 @@ func (d *Desk) Run(ctx context.Context) error {
 // first sign-in): the server calls it before it serves, and Run calls it
 // (once) if nobody did. The returned func unsubscribes.
 func (d *Desk) Listen() (func(), error) {
-	d.listenOnce.Do(func() {
-		var unsubs []func()
-		for _, subj := range []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent, "cd.typing.>", "cd.note.>"} {
-			unsub, err := d.bus.Subscribe(subj, d.hub.dispatch)
-			if err != nil {
-				d.listenErr = err
-				break
-			}
-			unsubs = append(unsubs, unsub)
-		}
-		d.unlisten = func() {
-			for _, u := range unsubs {
-				u()
-			}
-		}
-	})
-	return d.unlisten, d.listenErr
+	return d.listener.Listen(d.bus, d.hub.dispatch, civicdesk.SubjectsConv, civicdesk.SubjectsAgent, "cd.typing.>", "cd.note.>")
 }
 
 // Register adds the desk and supervisor routes.

@@ -16,6 +16,7 @@ import (
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/channels"
 	"github.com/civicdesk/civicdesk/internal/auth"
+	"github.com/civicdesk/civicdesk/internal/fanout"
 	"github.com/civicdesk/civicdesk/internal/httpx"
 	"github.com/civicdesk/civicdesk/internal/ratelimit"
 	"github.com/labstack/echo/v4"
@@ -63,9 +64,7 @@ type Config struct {
 
 // Channel serves the widget API.
 type Channel struct {
-	listenOnce sync.Once
-	listenErr  error
-	unlisten   func()
+	listener fanout.Listener
 
 	cfg    Config
 	store  Store
@@ -124,23 +123,7 @@ func (c *Channel) Run(ctx context.Context) error {
 // from then on misses no event: the server calls it before it serves, and
 // Run calls it (once) if nobody did. The returned func unsubscribes.
 func (c *Channel) Listen() (func(), error) {
-	c.listenOnce.Do(func() {
-		var unsubs []func()
-		for _, subj := range []string{civicdesk.SubjectsConv, "cd.typing.>"} {
-			unsub, err := c.bus.Subscribe(subj, c.hub.dispatch)
-			if err != nil {
-				c.listenErr = err
-				break
-			}
-			unsubs = append(unsubs, unsub)
-		}
-		c.unlisten = func() {
-			for _, u := range unsubs {
-				u()
-			}
-		}
-	})
-	return c.unlisten, c.listenErr
+	return c.listener.Listen(c.bus, c.hub.dispatch, civicdesk.SubjectsConv, "cd.typing.>")
 }
 
 // Register adds the widget routes under /api/v1/widget.
