@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -176,70 +175,6 @@ func routingHolder(t *testing.T, within time.Duration, rs ...*replica) *replica 
 	}
 }
 
-// liveSocket is a WebSocket whose close status the test can read.
-type liveSocket struct {
-	events chan civicdesk.Event
-	closed chan struct{}
-	err    error // set before closed is closed
-}
-
-func dialLive(t *testing.T, url string) *liveSocket {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, strings.Replace(url, "http://", "ws://", 1), nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	conn.SetReadLimit(1 << 20)
-	s := &liveSocket{events: make(chan civicdesk.Event, 1000), closed: make(chan struct{})}
-	go func() {
-		defer close(s.closed)
-		for {
-			_, data, err := conn.Read(context.Background())
-			if err != nil {
-				s.err = err
-				return
-			}
-			var ev civicdesk.Event
-			if json.Unmarshal(data, &ev) == nil {
-				s.events <- ev
-			}
-		}
-	}()
-	t.Cleanup(func() { conn.CloseNow() })
-	return s
-}
-
-// next returns the next event that matches, or fails after timeout (also
-// when the socket closes first).
-func (s *liveSocket) next(t *testing.T, what string, timeout time.Duration, match func(civicdesk.Event) bool) civicdesk.Event {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case ev := <-s.events:
-			if match(ev) {
-				return ev
-			}
-		case <-s.closed:
-			// Drain what arrived before the close.
-			for {
-				select {
-				case ev := <-s.events:
-					if match(ev) {
-						return ev
-					}
-				default:
-					t.Fatalf("socket closed (%v) while waiting for %s", s.err, what)
-				}
-			}
-		case <-deadline:
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-	}
-}
-
 // citizenView follows one citizen's conversation over however many sockets
 // it takes, remembering every message in the order shown.
 type citizenView struct {
@@ -249,33 +184,16 @@ type citizenView struct {
 
 // follow records the message events of s until it closes; the returned
 // channel is closed once all of them are recorded.
-func (v *citizenView) follow(s *liveSocket, seen chan<- civicdesk.Message) <-chan struct{} {
+func (v *citizenView) follow(s *socket, seen chan<- civicdesk.Message) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for {
-			select {
-			case ev := <-s.events:
-				if ev.Type == "message" && ev.Message != nil {
-					v.mu.Lock()
-					v.shown = append(v.shown, ev.Message.ID)
-					v.mu.Unlock()
-					seen <- *ev.Message
-				}
-			case <-s.closed:
-				for {
-					select {
-					case ev := <-s.events:
-						if ev.Type == "message" && ev.Message != nil {
-							v.mu.Lock()
-							v.shown = append(v.shown, ev.Message.ID)
-							v.mu.Unlock()
-							seen <- *ev.Message
-						}
-					default:
-						return
-					}
-				}
+		for ev := range s.events {
+			if ev.Type == "message" && ev.Message != nil {
+				v.mu.Lock()
+				v.shown = append(v.shown, ev.Message.ID)
+				v.mu.Unlock()
+				seen <- *ev.Message
 			}
 		}
 	}()
@@ -314,22 +232,10 @@ type assignments struct {
 	last map[string]civicdesk.Conversation
 }
 
-func (a *assignments) follow(s *liveSocket) {
+func (a *assignments) follow(s *socket) {
 	go func() {
-		for {
-			select {
-			case ev := <-s.events:
-				a.note(ev)
-			case <-s.closed:
-				for {
-					select {
-					case ev := <-s.events:
-						a.note(ev)
-					default:
-						return
-					}
-				}
-			}
+		for ev := range s.events {
+			a.note(ev)
 		}
 	}()
 }
@@ -415,10 +321,10 @@ func TestThreeReplicasOnANATSCluster(t *testing.T) {
 	// The caseworker on B, the supervisor on C.
 	agent := login(t, b.url, "agent1@demo.gov")
 	assigned := &assignments{n: map[string]map[string]int{}, last: map[string]civicdesk.Conversation{}}
-	deskOnB := dialLive(t, b.url+"/api/v1/desk/ws?token="+agent.token)
+	deskOnB := dial(t, b.url+"/api/v1/desk/ws?token="+agent.token)
 	assigned.follow(deskOnB)
 	super := login(t, c.url, "supervisor@demo.gov")
-	monitor := dialLive(t, c.url+"/api/v1/desk/ws?token="+super.token)
+	monitor := dial(t, c.url+"/api/v1/desk/ws?token="+super.token)
 
 	// A citizen on A talks to the caseworker on B; the supervisor on C sees it.
 	var sess session
@@ -426,7 +332,7 @@ func TestThreeReplicasOnANATSCluster(t *testing.T) {
 	citizen := api{t: t, base: a.url, token: sess.VisitorToken}
 	view := &citizenView{}
 	seen := make(chan civicdesk.Message, 1000)
-	first := dialLive(t, a.url+"/api/v1/widget/ws?token="+sess.VisitorToken)
+	first := dial(t, a.url+"/api/v1/widget/ws?token="+sess.VisitorToken)
 	firstDone := view.follow(first, seen)
 	var opened accepted
 	citizen.must("POST", "/api/v1/widget/messages", map[string]string{"clientMessageId": uuid(1), "text": "I need to talk to a person about my building permit"}, &opened, 202)
@@ -485,7 +391,7 @@ func TestThreeReplicasOnANATSCluster(t *testing.T) {
 	a.kill()
 	r2 := reply(2, "Are you still there? I have found your file.") // while the citizen has no socket
 	<-firstDone
-	resumed := dialLive(t, b.url+"/api/v1/widget/ws?token="+sess.VisitorToken+"&after="+view.last())
+	resumed := dial(t, b.url+"/api/v1/widget/ws?token="+sess.VisitorToken+"&after="+view.last())
 	resumedDone := view.follow(resumed, seen)
 	waitMessage(t, seen, "the reply sent while the citizen was cut off", func(m civicdesk.Message) bool { return m.ID == r2 })
 	r3 := reply(3, "Your permit is approved.")
@@ -567,10 +473,10 @@ func TestThreeReplicasOnANATSCluster(t *testing.T) {
 	}
 
 	// The citizen resumes on C, the caseworker signs in again there.
-	final := dialLive(t, c.url+"/api/v1/widget/ws?token="+sess.VisitorToken+"&after="+view.last())
+	final := dial(t, c.url+"/api/v1/widget/ws?token="+sess.VisitorToken+"&after="+view.last())
 	view.follow(final, seen)
 	agent = login(t, c.url, "agent1@demo.gov")
-	assigned.follow(dialLive(t, c.url+"/api/v1/desk/ws?token="+agent.token))
+	assigned.follow(dial(t, c.url+"/api/v1/desk/ws?token="+agent.token))
 	r4 := reply(4, "All your details are in; we are done.")
 	waitMessage(t, seen, "a live reply after resuming on C", func(m civicdesk.Message) bool { return m.ID == r4 })
 

@@ -144,11 +144,15 @@ func login(t *testing.T, base, email string) api {
 	return api{t: t, base: base, token: out.Token}
 }
 
-// socket reads events from a WebSocket in the background.
+// socket reads events from a WebSocket in the background. When reading
+// ends, err says why, then closed and events are closed (events after
+// everything read before).
 type socket struct {
 	t      *testing.T
 	events chan civicdesk.Event
 	conn   *websocket.Conn
+	closed chan struct{}
+	err    error
 }
 
 func dial(t *testing.T, url string) *socket {
@@ -164,12 +168,14 @@ func dial(t *testing.T, url string) *socket {
 		t.Fatalf("dial %s: %v (status %d)", url, err, status)
 	}
 	conn.SetReadLimit(1 << 20)
-	s := &socket{t: t, events: make(chan civicdesk.Event, 1000), conn: conn}
+	s := &socket{t: t, events: make(chan civicdesk.Event, 1000), conn: conn, closed: make(chan struct{})}
 	go func() {
 		defer close(s.events)
 		for {
 			_, data, err := conn.Read(context.Background())
 			if err != nil {
+				s.err = err
+				close(s.closed)
 				return
 			}
 			var ev civicdesk.Event
@@ -185,18 +191,25 @@ func dial(t *testing.T, url string) *socket {
 // waitFor returns the first event that matches, failing after a timeout.
 func (s *socket) waitFor(what string, match func(civicdesk.Event) bool) civicdesk.Event {
 	s.t.Helper()
-	timeout := time.After(20 * time.Second)
+	return s.next(s.t, what, 20*time.Second, match)
+}
+
+// next returns the next event that matches, or fails after timeout (also
+// when the socket closes first).
+func (s *socket) next(t *testing.T, what string, timeout time.Duration, match func(civicdesk.Event) bool) civicdesk.Event {
+	t.Helper()
+	deadline := time.After(timeout)
 	for {
 		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				s.t.Fatalf("socket closed while waiting for %s", what)
+		case ev, open := <-s.events:
+			if !open {
+				t.Fatalf("socket closed (%v) while waiting for %s", s.err, what)
 			}
 			if match(ev) {
 				return ev
 			}
-		case <-timeout:
-			s.t.Fatalf("timed out waiting for %s", what)
+		case <-deadline:
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
 	}
 }
