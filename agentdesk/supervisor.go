@@ -312,13 +312,11 @@ func (d *Desk) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Only conversations that ever queued and could matter after from.
+	// Only conversations that ever queued (the store left out those closed
+	// too early to matter).
 	convs := all[:0]
 	for _, cv := range all {
 		if cv.QueuedAt == nil || (dept != "" && cv.DepartmentID != dept) {
-			continue
-		}
-		if cv.ClosedAt != nil && cv.ClosedAt.Before(from.Add(-slWindow)) {
 			continue
 		}
 		convs = append(convs, cv)

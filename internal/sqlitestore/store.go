@@ -174,7 +174,12 @@ func (s *Store) migrateClosedAt(ctx context.Context) error {
 	if err := s.addColumns(ctx, "conversations", map[string]string{"closed_at": "INTEGER NOT NULL DEFAULT 0"}); err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, doc FROM conversations WHERE state='closed' AND closed_at=0`)
+	// The index first: with it, finding what is left to fill in (nothing,
+	// after the first start) reads no conversation.
+	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS conversations_closed ON conversations(closed_at, state)`); err != nil {
+		return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, doc FROM conversations WHERE closed_at=0 AND state='closed'`)
 	if err != nil {
 		return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
 	}
@@ -197,9 +202,6 @@ func (s *Store) migrateClosedAt(ctx context.Context) error {
 		if _, err := s.db.ExecContext(ctx, `UPDATE conversations SET closed_at=? WHERE id=?`, at, id); err != nil {
 			return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
 		}
-	}
-	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS conversations_closed ON conversations(closed_at)`); err != nil {
-		return fmt.Errorf("sqlitestore: migrate closed_at: %w", err)
 	}
 	return nil
 }
