@@ -78,6 +78,10 @@ type (
 	conversationsGetter interface {
 		GetConversations(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
 	}
+	// conversationHeadsGetter reads only what eventView keeps.
+	conversationHeadsGetter interface {
+		GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
+	}
 )
 
 // BatchSize is the most messages the recorder takes at once.
@@ -155,7 +159,7 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		}
 		// Announce even when the insert was a redelivery: the first attempt may
 		// have crashed before announcing, and the dedupe ids make it harmless.
-		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: withoutDecisions(conv), At: m.CreatedAt})
+		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: eventView(conv), At: m.CreatedAt})
 		if err != nil {
 			return fmt.Errorf("record message: encode event: %w", err)
 		}
@@ -182,17 +186,16 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 	return nil
 }
 
-// withoutDecisions is the conversation as message events carry it: without
-// its routing decisions, which grow with every routing step and which no
-// reader of message events needs (the desk reads them with the
-// conversation). It halves what every message costs to store and decode.
-func withoutDecisions(c *civicdesk.Conversation) *civicdesk.Conversation {
-	if len(c.Decisions) == 0 {
-		return c
-	}
-	v := *c
-	v.Decisions = nil
-	return &v
+// eventView is the conversation as message events carry it: who it
+// belongs to, where it stands and who has it, which is what the readers of
+// message events look at (the bot, the desk's and the widget's sockets, the
+// deliveries). Its triage, preview and routing decisions stay out: they are
+// most of a conversation's size and every message event is stored, decoded
+// and copied several times. The conversation.* events carry all of it.
+func eventView(c *civicdesk.Conversation) *civicdesk.Conversation {
+	return &civicdesk.Conversation{ID: c.ID, ContactID: c.ContactID, Channel: c.Channel, State: c.State,
+		DepartmentID: c.DepartmentID, AssignedAgentID: c.AssignedAgentID, OfferedAgentID: c.OfferedAgentID,
+		Priority: c.Priority, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // conversations reads the conversations of a batch, in one query when the
@@ -200,8 +203,14 @@ func withoutDecisions(c *civicdesk.Conversation) *civicdesk.Conversation {
 // stored version later, so those conversations are read one by one then.
 func (r *Recorder) conversations(ctx context.Context, ms []civicdesk.Message, inserted []bool) (map[string]*civicdesk.Conversation, error) {
 	convs := make(map[string]*civicdesk.Conversation, len(ms))
-	cg, ok := r.store.(conversationsGetter)
-	if !ok || len(ms) < 2 {
+	var get func(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
+	switch st := r.store.(type) {
+	case conversationHeadsGetter:
+		get = st.GetConversationHeads
+	case conversationsGetter:
+		get = st.GetConversations
+	}
+	if get == nil || len(ms) < 2 {
 		return convs, nil
 	}
 	ids := make([]string, 0, len(ms))
@@ -212,7 +221,7 @@ func (r *Recorder) conversations(ctx context.Context, ms []civicdesk.Message, in
 			ids = append(ids, id)
 		}
 	}
-	found, err := cg.GetConversations(ctx, ids)
+	found, err := get(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,8 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	now := civicdesk.Now()
 	for c := range convs {
 		cv := civicdesk.Conversation{ID: fmt.Sprintf("cv_%d", c), ContactID: fmt.Sprintf("ct_%d", c), Channel: civicdesk.ChannelWebchat,
-			State: civicdesk.StateAssigned, AssignedAgentID: "ag_1", Priority: 10, CreatedAt: now, UpdatedAt: now}
+			State: civicdesk.StateAssigned, AssignedAgentID: "ag_1", Priority: 10, CreatedAt: now, UpdatedAt: now,
+			Triage: &civicdesk.Triage{Department: "permits", Reasons: []string{"words permit"}}, LastMessage: "a preview"}
 		if _, _, err := store.OpenConversation(ctx, cv); err != nil {
 			t.Fatal(err)
 		}
@@ -56,6 +57,13 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 		var ev civicdesk.Event
 		if err := json.Unmarshal(data, &ev); err != nil || ev.Message == nil || ev.Conversation == nil || ev.Conversation.AssignedAgentID != "ag_1" {
 			t.Errorf("bad event %s", data)
+			return
+		}
+		// Message events carry whose the conversation is and where it
+		// stands, not its triage or preview (conversation.* events do).
+		if cv := ev.Conversation; cv.ContactID != ev.Message.ContactID || cv.State != civicdesk.StateAssigned || cv.Priority != 10 ||
+			cv.Triage != nil || cv.LastMessage != "" {
+			t.Errorf("message event's conversation = %+v", *cv)
 			return
 		}
 		mu.Lock()

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
@@ -21,6 +24,9 @@ type Bus struct {
 	js       jetstream.JetStream
 	log      *slog.Logger
 	replicas int // of every stream and bucket
+
+	subsMu sync.Mutex
+	subs   map[string]*sharedSub // core subscriptions by subject
 }
 
 // Config says how to reach NATS: an embedded server (in-process) or a URL.
@@ -147,21 +153,69 @@ func (b *Bus) PublishCore(subject string, data []byte) error {
 }
 
 // Subscribe delivers every message on subject (core NATS, wildcards allowed)
-// to handler, in order, until the returned function is called.
+// to handler, in order, until the returned function is called. Handlers of
+// the same subject share one subscription and are called one after another
+// from its goroutine, so a message crosses from the server once however many
+// parts of the process listen (the widget's and the desk's sockets both
+// listen to every conversation event). Handlers must not block.
 func (b *Bus) Subscribe(subject string, handler func(subject string, data []byte)) (func(), error) {
-	sub, err := b.nc.Subscribe(subject, func(m *nats.Msg) { handler(m.Subject, m.Data) })
-	if err != nil {
-		return nil, fmt.Errorf("natsbus: subscribe %s: %w", subject, err)
+	b.subsMu.Lock()
+	defer b.subsMu.Unlock()
+	if b.subs == nil {
+		b.subs = map[string]*sharedSub{}
 	}
-	if err := sub.SetPendingLimits(1<<20, 1<<30); err != nil {
-		return nil, fmt.Errorf("natsbus: pending limits: %w", err)
+	ss := b.subs[subject]
+	if ss == nil {
+		ss = &sharedSub{}
+		ss.handlers.Store(&[]*subHandler{})
+		sub, err := b.nc.Subscribe(subject, func(m *nats.Msg) {
+			for _, h := range *ss.handlers.Load() {
+				h.fn(m.Subject, m.Data)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("natsbus: subscribe %s: %w", subject, err)
+		}
+		if err := sub.SetPendingLimits(1<<20, 1<<30); err != nil {
+			_ = sub.Unsubscribe()
+			return nil, fmt.Errorf("natsbus: pending limits: %w", err)
+		}
+		// Flush so the server knows the interest before we return: callers
+		// rely on seeing everything published after Subscribe returns.
+		if err := b.nc.Flush(); err != nil {
+			_ = sub.Unsubscribe()
+			return nil, fmt.Errorf("natsbus: flush: %w", err)
+		}
+		ss.sub = sub
+		b.subs[subject] = ss
 	}
-	// Flush so the server knows the interest before we return: callers rely
-	// on seeing everything published after Subscribe returns.
-	if err := b.nc.Flush(); err != nil {
-		return nil, fmt.Errorf("natsbus: flush: %w", err)
-	}
-	return func() { _ = sub.Unsubscribe() }, nil
+	h := &subHandler{fn: handler}
+	// Copy on write: the subscription's goroutine reads the list unlocked.
+	list := append(slices.Clone(*ss.handlers.Load()), h)
+	ss.handlers.Store(&list)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.subsMu.Lock()
+			defer b.subsMu.Unlock()
+			list := slices.DeleteFunc(slices.Clone(*ss.handlers.Load()), func(o *subHandler) bool { return o == h })
+			ss.handlers.Store(&list)
+			if len(list) == 0 {
+				_ = ss.sub.Unsubscribe()
+				delete(b.subs, subject)
+			}
+		})
+	}, nil
+}
+
+// sharedSub is one core subscription and the handlers it calls.
+type sharedSub struct {
+	sub      *nats.Subscription
+	handlers atomic.Pointer[[]*subHandler]
+}
+
+type subHandler struct {
+	fn func(subject string, data []byte)
 }
 
 // Consume runs handler for each message of a durable consumer, one at a time

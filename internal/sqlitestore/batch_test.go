@@ -11,15 +11,21 @@ import (
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
 )
 
-// InsertMessages is the recorder's batch write: one transaction, each
-// message stored once, redeliveries (inside or across batches) harmless.
-func TestInsertMessagesBatch(t *testing.T) {
-	ctx := context.Background()
-	s, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "cd.db")})
+// newStore opens a store in a fresh directory, closed when the test ends.
+func newStore(t *testing.T) *sqlitestore.Store {
+	t.Helper()
+	s, err := sqlitestore.New(context.Background(), sqlitestore.Config{Path: filepath.Join(t.TempDir(), "cd.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// InsertMessages is the recorder's batch write: one transaction, each
+// message stored once, redeliveries (inside or across batches) harmless.
+func TestInsertMessagesBatch(t *testing.T) {
+	ctx, s := context.Background(), newStore(t)
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	msg := func(i int) civicdesk.Message {
 		return civicdesk.Message{ID: fmt.Sprintf("msg_%03d", i), ConversationID: "cv_1", Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
@@ -67,12 +73,7 @@ func TestInsertMessagesBatch(t *testing.T) {
 }
 
 func TestGetConversationsBatch(t *testing.T) {
-	ctx := context.Background()
-	s, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ctx, s := context.Background(), newStore(t)
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	var ids []string
 	for i := range 600 { // more than one chunk of the IN list
@@ -101,5 +102,33 @@ func TestGetConversationsBatch(t *testing.T) {
 	}
 	if got, err := s.GetConversations(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no ids = %v, %v", got, err)
+	}
+}
+
+// GetConversationHeads gives whose each conversation is and where it
+// stands, as the full read does, and leaves the triage and history out.
+func TestGetConversationHeads(t *testing.T) {
+	ctx, s := context.Background(), newStore(t)
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	expires := at.Add(time.Minute)
+	c := civicdesk.Conversation{ID: "cv_1", ContactID: "ct_1", Channel: civicdesk.ChannelSMS, State: civicdesk.StateBot, Priority: 10, CreatedAt: at, UpdatedAt: at}
+	if _, _, err := s.OpenConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	c.State, c.DepartmentID, c.OfferedAgentID, c.OfferExpiresAt, c.Priority, c.UpdatedAt = civicdesk.StateQueued, "permits", "ag_2", &expires, 30, at.Add(time.Second)
+	c.Triage = &civicdesk.Triage{Department: "permits", Urgency: civicdesk.UrgencyHigh, Language: "en", Reasons: []string{"words permit"}}
+	c.LastMessage = "my porch"
+	c.Decisions = []civicdesk.RoutingDecision{{Kind: "queue", Rule: "handoff", At: at}}
+	if err := s.PutConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetConversationHeads(ctx, []string{"cv_1", "cv_missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := civicdesk.Conversation{ID: "cv_1", ContactID: "ct_1", Channel: civicdesk.ChannelSMS, State: civicdesk.StateQueued,
+		DepartmentID: "permits", OfferedAgentID: "ag_2", Priority: 30, CreatedAt: at, UpdatedAt: at.Add(time.Second)}
+	if len(got) != 1 || fmt.Sprint(got["cv_1"]) != fmt.Sprint(want) {
+		t.Fatalf("heads = %+v, want only %+v", got, want)
 	}
 }

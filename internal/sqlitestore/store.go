@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
@@ -22,10 +23,16 @@ type Store struct {
 	// once per connection instead of once per call.
 	stmtGetConversation *sql.Stmt
 	stmtOpenLookup      *sql.Stmt
-	stmtInsertMessage   *sql.Stmt
 	stmtGetMessage      *sql.Stmt
 	stmtListMessages    *sql.Stmt
 	stmtGetToken        *sql.Stmt
+
+	// messages is the connection the recorder's message inserts go
+	// through, alone, with a page cache of its own large enough for the
+	// index pages that inserts touch (see messagesCache).
+	messagesMu     sync.Mutex
+	messages       *sql.Conn
+	messagesInsert *sql.Stmt
 
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
@@ -58,7 +65,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	if err := s.prepare(ctx); err != nil {
-		db.Close()
+		s.Close()
+		return nil, err
+	}
+	if err := s.openMessagesConn(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	s.stopCheckpoints = make(chan struct{})
@@ -93,6 +104,31 @@ func (s *Store) checkpoints(stop <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
+// messagesCache is the page cache of the message-insert connection, in
+// KiB. Message ids are hashes and conversations interleave, so every insert
+// lands on a different leaf of both message indexes: with SQLite's default
+// 2 MiB cache most of those leaves had to be read back from the file (a
+// system call each) on every insert.
+const messagesCache = 24 << 10
+
+func (s *Store) openMessagesConn(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: connection: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size=-%d", messagesCache)); err != nil {
+		conn.Close()
+		return fmt.Errorf("sqlitestore: cache size: %w", err)
+	}
+	st, err := conn.PrepareContext(ctx, `INSERT INTO messages(id,conversation_id,seq,doc) VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING`)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("sqlitestore: prepare message insert: %w", err)
+	}
+	s.messages, s.messagesInsert = conn, st
+	return nil
+}
+
 func (s *Store) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -100,7 +136,6 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{&s.stmtGetConversation, `SELECT doc FROM conversations WHERE id=?`},
 		{&s.stmtOpenLookup, `SELECT c.doc FROM open_conversations o JOIN conversations c ON c.id=o.conversation_id WHERE o.contact_id=? AND o.channel=?`},
-		{&s.stmtInsertMessage, `INSERT INTO messages(id,conversation_id,seq,doc) VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING`},
 		{&s.stmtGetMessage, `SELECT doc FROM messages WHERE id=?`},
 		{&s.stmtListMessages, `SELECT doc FROM messages WHERE conversation_id=? AND seq>? ORDER BY seq LIMIT ?`},
 		{&s.stmtGetToken, `SELECT hash,kind,subject_id,expires_at,last_seen_at FROM tokens WHERE hash=?`},
@@ -261,10 +296,13 @@ func (s *Store) Close() error {
 		<-s.checkpointsDone
 		s.stopCheckpoints = nil
 	}
-	for _, st := range []*sql.Stmt{s.stmtGetConversation, s.stmtOpenLookup, s.stmtInsertMessage, s.stmtGetMessage, s.stmtListMessages, s.stmtGetToken} {
+	for _, st := range []*sql.Stmt{s.stmtGetConversation, s.stmtOpenLookup, s.stmtGetMessage, s.stmtListMessages, s.stmtGetToken, s.messagesInsert} {
 		if st != nil {
 			st.Close()
 		}
+	}
+	if s.messages != nil {
+		s.messages.Close()
 	}
 	return s.db.Close()
 }
@@ -471,6 +509,45 @@ func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conve
 // by id, in one query: the recorder's batch read.
 func (s *Store) GetConversations(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
 	defer observe("get_conversations", time.Now())
+	return s.getConversations(ctx, ids, func(doc []byte) (c civicdesk.Conversation, err error) {
+		err = json.Unmarshal(doc, &c)
+		return c, err
+	})
+}
+
+// conversationHead is what GetConversationHeads decodes of a conversation.
+type conversationHead struct {
+	ID              string                      `json:"id"`
+	ContactID       string                      `json:"contactId"`
+	Channel         civicdesk.Channel           `json:"channel"`
+	State           civicdesk.ConversationState `json:"state"`
+	DepartmentID    string                      `json:"departmentId"`
+	AssignedAgentID string                      `json:"assignedAgentId"`
+	OfferedAgentID  string                      `json:"offeredAgentId"`
+	Priority        int                         `json:"priority"`
+	CreatedAt       time.Time                   `json:"createdAt"`
+	UpdatedAt       time.Time                   `json:"updatedAt"`
+}
+
+// GetConversationHeads is GetConversations for readers that need only whose
+// a conversation is and where it stands (the recorder's message events): of
+// each it fills in only the fields of conversationHead. Leaving out the
+// triage and routing history spares decoding them, which was most of the
+// recorder's cost of reading conversations.
+func (s *Store) GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
+	defer observe("get_conversation_heads", time.Now())
+	return s.getConversations(ctx, ids, func(doc []byte) (civicdesk.Conversation, error) {
+		var h conversationHead
+		if err := json.Unmarshal(doc, &h); err != nil {
+			return civicdesk.Conversation{}, err
+		}
+		return civicdesk.Conversation{ID: h.ID, ContactID: h.ContactID, Channel: h.Channel, State: h.State,
+			DepartmentID: h.DepartmentID, AssignedAgentID: h.AssignedAgentID, OfferedAgentID: h.OfferedAgentID,
+			Priority: h.Priority, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}, nil
+	})
+}
+
+func (s *Store) getConversations(ctx context.Context, ids []string, decode func(doc []byte) (civicdesk.Conversation, error)) (map[string]civicdesk.Conversation, error) {
 	out := make(map[string]civicdesk.Conversation, len(ids))
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
@@ -484,13 +561,13 @@ func (s *Store) GetConversations(ctx context.Context, ids []string) (map[string]
 			return nil, mapErr(err, "get conversations")
 		}
 		for rows.Next() {
-			var doc []byte
+			var doc sql.RawBytes // decoded before Next reuses it
 			if err := rows.Scan(&doc); err != nil {
 				rows.Close()
 				return nil, mapErr(err, "get conversations")
 			}
-			var c civicdesk.Conversation
-			if err := json.Unmarshal(doc, &c); err != nil {
+			c, err := decode(doc)
+			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlitestore: decode conversation: %w", err)
 			}
@@ -596,7 +673,9 @@ func (s *Store) InsertMessage(ctx context.Context, m civicdesk.Message) (bool, e
 	if err != nil {
 		return false, fmt.Errorf("sqlitestore: encode message: %w", err)
 	}
-	res, err := s.stmtInsertMessage.ExecContext(ctx, m.ID, m.ConversationID, int64(m.Seq), string(doc))
+	s.messagesMu.Lock()
+	res, err := s.messagesInsert.ExecContext(ctx, m.ID, m.ConversationID, int64(m.Seq), string(doc))
+	s.messagesMu.Unlock()
 	if err != nil {
 		return false, mapErr(err, "insert message")
 	}
@@ -621,12 +700,14 @@ func (s *Store) InsertMessages(ctx context.Context, ms []civicdesk.Message) (ins
 		}
 		docs[i] = string(doc)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	s.messagesMu.Lock()
+	defer s.messagesMu.Unlock()
+	tx, err := s.messages.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, mapErr(err, "insert messages")
 	}
 	defer tx.Rollback()
-	stmt := tx.StmtContext(ctx, s.stmtInsertMessage)
+	stmt := tx.StmtContext(ctx, s.messagesInsert)
 	for i := range ms {
 		res, err := stmt.ExecContext(ctx, ms[i].ID, ms[i].ConversationID, int64(ms[i].Seq), docs[i])
 		if err != nil {
