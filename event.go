@@ -4,6 +4,9 @@ import "time"
 
 // Event is what flows on CD_EVENTS and, as JSON, over the WebSockets:
 // {"type":"message","message":…} or {"type":"conversation.assigned","conversation":…}.
+// A message event's Conversation is its head only (whose, where it stands,
+// who has it; no triage, preview or decisions); conversation.* events carry
+// the whole conversation.
 type Event struct {
 	Type         string        `json:"type"`
 	Message      *Message      `json:"message,omitempty"`

@@ -119,20 +119,40 @@ const (
 	stepHandedOff = "handed_off"
 )
 
+// eventHead is what the bot looks at first of every message event: most
+// messages are in conversations already with a person, which it skips
+// without decoding the rest.
+type eventHead struct {
+	Message *struct {
+		ConversationID string `json:"conversationId"`
+		Author         struct {
+			Kind civicdesk.AuthorKind `json:"kind"`
+		} `json:"author"`
+	} `json:"message"`
+	Conversation *struct {
+		ID    string                      `json:"id"`
+		State civicdesk.ConversationState `json:"state"`
+	} `json:"conversation"`
+}
+
 func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
+	var head eventHead
+	if err := json.Unmarshal(d.Data, &head); err != nil || head.Message == nil {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable message event")
+	}
+	if head.Message.Author.Kind != civicdesk.AuthorCitizen {
+		return nil
+	}
+	if c := head.Conversation; c != nil && c.ID == head.Message.ConversationID && (c.State == civicdesk.StateQueued || c.State == civicdesk.StateAssigned) {
+		// Already with a person when the message was recorded, and a
+		// conversation never goes back to the bot: no need to read it.
+		return nil
+	}
 	var ev civicdesk.Event
 	if err := json.Unmarshal(d.Data, &ev); err != nil || ev.Message == nil {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable message event")
 	}
 	m := ev.Message
-	if m.Author.Kind != civicdesk.AuthorCitizen {
-		return nil
-	}
-	if c := ev.Conversation; c != nil && c.ID == m.ConversationID && (c.State == civicdesk.StateQueued || c.State == civicdesk.StateAssigned) {
-		// Already with a person when the message was recorded, and a
-		// conversation never goes back to the bot: no need to read it.
-		return nil
-	}
 	conv, err := b.store.GetConversation(ctx, m.ConversationID)
 	if err != nil {
 		return fmt.Errorf("bot: conversation: %w", err)

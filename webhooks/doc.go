@@ -6,4 +6,9 @@
 // signed with HMAC-SHA256 over the timestamp and the body (as Stripe and
 // GitHub do), carry a unique id for dedupe, are retried with backoff, and
 // are logged for the admin pages.
+//
+// A delivery's data is the event as announced: a message event carries the
+// message and the head of its conversation (id, contact, channel, state,
+// department, caseworker, priority and times), a conversation.* event the
+// whole conversation, triage included.
 package webhooks

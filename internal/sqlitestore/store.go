@@ -464,7 +464,9 @@ func (s *Store) OpenConversation(ctx context.Context, cand civicdesk.Conversatio
 	return cand, true, nil
 }
 
+// querier is a *sql.DB, one of its connections or a transaction.
 type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }
@@ -509,7 +511,7 @@ func (s *Store) GetConversation(ctx context.Context, id string) (civicdesk.Conve
 // by id, in one query: the recorder's batch read.
 func (s *Store) GetConversations(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
 	defer observe("get_conversations", time.Now())
-	return s.getConversations(ctx, ids, func(doc []byte) (c civicdesk.Conversation, err error) {
+	return s.getConversations(ctx, s.db, ids, func(doc []byte) (c civicdesk.Conversation, err error) {
 		err = json.Unmarshal(doc, &c)
 		return c, err
 	})
@@ -532,11 +534,14 @@ type conversationHead struct {
 // GetConversationHeads is GetConversations for readers that need only whose
 // a conversation is and where it stands (the recorder's message events): of
 // each it fills in only the fields of conversationHead. Leaving out the
-// triage and routing history spares decoding them, which was most of the
-// recorder's cost of reading conversations.
+// triage and routing history spares decoding them. It reads through the
+// message-insert connection, whose cache holds the conversations that
+// messages are being recorded for (the recorder asks right after inserting).
 func (s *Store) GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
 	defer observe("get_conversation_heads", time.Now())
-	return s.getConversations(ctx, ids, func(doc []byte) (civicdesk.Conversation, error) {
+	s.messagesMu.Lock()
+	defer s.messagesMu.Unlock()
+	return s.getConversations(ctx, s.messages, ids, func(doc []byte) (civicdesk.Conversation, error) {
 		var h conversationHead
 		if err := json.Unmarshal(doc, &h); err != nil {
 			return civicdesk.Conversation{}, err
@@ -547,7 +552,7 @@ func (s *Store) GetConversationHeads(ctx context.Context, ids []string) (map[str
 	})
 }
 
-func (s *Store) getConversations(ctx context.Context, ids []string, decode func(doc []byte) (civicdesk.Conversation, error)) (map[string]civicdesk.Conversation, error) {
+func (s *Store) getConversations(ctx context.Context, q querier, ids []string, decode func(doc []byte) (civicdesk.Conversation, error)) (map[string]civicdesk.Conversation, error) {
 	out := make(map[string]civicdesk.Conversation, len(ids))
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
@@ -556,7 +561,7 @@ func (s *Store) getConversations(ctx context.Context, ids []string, decode func(
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT doc FROM conversations WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+		rows, err := q.QueryContext(ctx, `SELECT doc FROM conversations WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
 		if err != nil {
 			return nil, mapErr(err, "get conversations")
 		}
