@@ -33,6 +33,19 @@ func pair(t *testing.T) (*net.TCPConn, *net.TCPConn) {
 	return server.(*net.TCPConn), client.(*net.TCPConn)
 }
 
+// watched watches the server side of a new pair; fired gets a value each
+// time the callback runs.
+func watched(t *testing.T, p *Poller) (w *Watch, server, client *net.TCPConn, fired chan struct{}) {
+	t.Helper()
+	server, client = pair(t)
+	fired = make(chan struct{}, 10)
+	w, err := p.Watch(server, func(*Watch) { fired <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, server, client, fired
+}
+
 func poller(t *testing.T) *Poller {
 	t.Helper()
 	p, err := Default()
@@ -67,13 +80,7 @@ func expect(t *testing.T, fired <-chan struct{}, want bool, what string) {
 }
 
 func TestWatchFiresOncePerArmingAndAgainForUnreadData(t *testing.T) {
-	p := poller(t)
-	server, client := pair(t)
-	fired := make(chan struct{}, 10)
-	w, err := p.Watch(server, func(*Watch) { fired <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, server, client, fired := watched(t, poller(t))
 	defer w.Remove()
 
 	expect(t, fired, false, "nothing sent yet")
@@ -111,12 +118,7 @@ func TestWatchFiresOncePerArmingAndAgainForUnreadData(t *testing.T) {
 
 func TestRemovedWatchStaysQuiet(t *testing.T) {
 	p := poller(t)
-	server, client := pair(t)
-	fired := make(chan struct{}, 10)
-	w, err := p.Watch(server, func(*Watch) { fired <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, _, client, fired := watched(t, p)
 	before := p.Len()
 	w.Remove()
 	if p.Len() != before-1 {
@@ -149,12 +151,7 @@ func TestReusedDescriptorGetsOnlyItsOwnCallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	old.Close() // no Remove: the kernel drops it from the epoll set
-	server, client := pair(t)
-	fired := make(chan struct{}, 10)
-	w, err := p.Watch(server, func(*Watch) { fired <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, _, client, fired := watched(t, p)
 	defer w.Remove()
 	client.Write([]byte("x"))
 	expect(t, fired, true, "new connection")
