@@ -153,6 +153,16 @@ type Conversation struct {
 	AnonymizedAt *time.Time `json:"anonymizedAt,omitempty"`
 }
 
+// Head is the conversation as message events carry it: whose it is, where
+// it stands and who has it. Its triage, preview, routing history and rating
+// stay out: they are most of its size, and every message event is stored,
+// copied and decoded several times (conversation.* events carry them).
+func (c Conversation) Head() Conversation {
+	return Conversation{ID: c.ID, ContactID: c.ContactID, Channel: c.Channel, State: c.State,
+		DepartmentID: c.DepartmentID, AssignedAgentID: c.AssignedAgentID, OfferedAgentID: c.OfferedAgentID,
+		Priority: c.Priority, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
 // Contact is a citizen, as far as the agency knows them.
 type Contact struct {
 	ID        string    `json:"id"`

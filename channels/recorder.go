@@ -78,7 +78,7 @@ type (
 	conversationsGetter interface {
 		GetConversations(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
 	}
-	// conversationHeadsGetter reads only what eventView keeps.
+	// conversationHeadsGetter reads only what Conversation.Head keeps.
 	conversationHeadsGetter interface {
 		GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
 	}
@@ -159,7 +159,8 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		}
 		// Announce even when the insert was a redelivery: the first attempt may
 		// have crashed before announcing, and the dedupe ids make it harmless.
-		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: eventView(conv), At: m.CreatedAt})
+		head := conv.Head() // what message events carry of the conversation
+		data, err := json.Marshal(civicdesk.Event{Type: "message", Message: m, Conversation: &head, At: m.CreatedAt})
 		if err != nil {
 			return fmt.Errorf("record message: encode event: %w", err)
 		}
@@ -184,18 +185,6 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		}
 	}
 	return nil
-}
-
-// eventView is the conversation as message events carry it: who it
-// belongs to, where it stands and who has it, which is what the readers of
-// message events look at (the bot, the desk's and the widget's sockets, the
-// deliveries). Its triage, preview and routing decisions stay out: they are
-// most of a conversation's size and every message event is stored, decoded
-// and copied several times. The conversation.* events carry all of it.
-func eventView(c *civicdesk.Conversation) *civicdesk.Conversation {
-	return &civicdesk.Conversation{ID: c.ID, ContactID: c.ContactID, Channel: c.Channel, State: c.State,
-		DepartmentID: c.DepartmentID, AssignedAgentID: c.AssignedAgentID, OfferedAgentID: c.OfferedAgentID,
-		Priority: c.Priority, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // conversations reads the conversations of a batch, in one query when the

@@ -480,49 +480,59 @@ func write(ctx context.Context, conn *websocket.Conn, data []byte) error {
 // package readiness, with no goroutine while the socket is idle, or with a
 // reader goroutine where readiness is not supported.
 func (c *Channel) read(cl *client, conn *websocket.Conn, bufs *smallBuffers) {
-	gone := func() {
-		cl.stop(false)
-		c.hub.remove(cl)
-	}
-	sc, isSocket := bufs.conn.(syscall.Conn) // not behind TLS served here
-	if p, err := readiness.Default(); err == nil && isSocket {
-		_ = readiness.SetUserTimeout(sc, deadPeer)
-		w, err := p.Watch(sc, func(w *readiness.Watch) {
-			// Read returns after a data frame or an error; control frames
-			// are answered inside it.
+	// Stopping the client releases it (see setRelease): that is all a
+	// close or a read error needs.
+	release := func() { c.hub.remove(cl) }
+	if w := c.watch(cl, conn, bufs); w != nil {
+		release = func() { w.Remove(); c.hub.remove(cl) }
+	} else {
+		go func() {
 			for {
 				if _, _, err := conn.Read(context.Background()); err != nil {
-					gone()
+					cl.stop(false)
 					return
 				}
-				if bufs.reader.Buffered() == 0 {
-					break
-				}
 			}
-			if err := w.Rearm(); err != nil {
-				gone()
-			}
-		})
-		if err == nil {
-			cl.mu.Lock()
-			closed := cl.closed
-			release := func() { w.Remove(); c.hub.remove(cl) }
-			cl.release = release
-			cl.mu.Unlock()
-			if closed {
-				release()
-			}
-			return
-		}
+		}()
 	}
-	go func() {
+	cl.mu.Lock()
+	closed := cl.closed
+	cl.release = release
+	cl.mu.Unlock()
+	if closed { // stopped before release was set
+		release()
+	}
+}
+
+// watch registers the socket with readiness, or returns nil where that is
+// not supported (then a reader goroutine holds the socket).
+func (c *Channel) watch(cl *client, conn *websocket.Conn, bufs *smallBuffers) *readiness.Watch {
+	sc, isSocket := bufs.conn.(syscall.Conn) // not behind TLS served here
+	p, err := readiness.Default()
+	if err != nil || !isSocket {
+		return nil
+	}
+	_ = readiness.SetUserTimeout(sc, deadPeer)
+	w, err := p.Watch(sc, func(w *readiness.Watch) {
+		// Read returns after a data frame or an error; control frames are
+		// answered inside it.
 		for {
 			if _, _, err := conn.Read(context.Background()); err != nil {
-				gone()
+				cl.stop(false)
 				return
 			}
+			if bufs.reader.Buffered() == 0 {
+				break
+			}
 		}
-	}()
+		if err := w.Rearm(); err != nil {
+			cl.stop(false)
+		}
+	})
+	if err != nil {
+		return nil
+	}
+	return w
 }
 
 // smallBuffers hands the WebSocket library small buffers instead of the

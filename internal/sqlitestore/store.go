@@ -476,8 +476,8 @@ func insertConversation(ctx context.Context, q querier, c civicdesk.Conversation
 	if err != nil {
 		return fmt.Errorf("sqlitestore: encode conversation: %w", err)
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO conversations(id,contact_id,channel,state,department_id,agent_id,created_at,doc) VALUES(?,?,?,?,?,?,?,?)`,
-		c.ID, c.ContactID, string(c.Channel), string(c.State), c.DepartmentID, c.AssignedAgentID, ms(c.CreatedAt), string(doc))
+	_, err = q.ExecContext(ctx, `INSERT INTO conversations(id,contact_id,channel,state,department_id,agent_id,created_at,closed_at,doc) VALUES(?,?,?,?,?,?,?,?,?)`,
+		c.ID, c.ContactID, string(c.Channel), string(c.State), c.DepartmentID, c.AssignedAgentID, ms(c.CreatedAt), closedAtMS(c), string(doc))
 	return mapErr(err, "insert conversation")
 }
 
@@ -517,24 +517,23 @@ func (s *Store) GetConversations(ctx context.Context, ids []string) (map[string]
 	})
 }
 
-// conversationHead is what GetConversationHeads decodes of a conversation.
-type conversationHead struct {
-	ID              string                      `json:"id"`
-	ContactID       string                      `json:"contactId"`
-	Channel         civicdesk.Channel           `json:"channel"`
-	State           civicdesk.ConversationState `json:"state"`
-	DepartmentID    string                      `json:"departmentId"`
-	AssignedAgentID string                      `json:"assignedAgentId"`
-	OfferedAgentID  string                      `json:"offeredAgentId"`
-	Priority        int                         `json:"priority"`
-	CreatedAt       time.Time                   `json:"createdAt"`
-	UpdatedAt       time.Time                   `json:"updatedAt"`
+// headDoc decodes a conversation document for its Head: the parts Head
+// leaves out that cost the most to decode are skipped, not decoded.
+type headDoc struct {
+	civicdesk.Conversation
+	Triage      skipped `json:"triage"`
+	Decisions   skipped `json:"decisions"`
+	LastMessage skipped `json:"lastMessage"`
 }
 
-// GetConversationHeads is GetConversations for readers that need only whose
-// a conversation is and where it stands (the recorder's message events): of
-// each it fills in only the fields of conversationHead. Leaving out the
-// triage and routing history spares decoding them. It reads through the
+// skipped is a JSON value passed over.
+type skipped struct{}
+
+func (*skipped) UnmarshalJSON([]byte) error { return nil }
+
+// GetConversationHeads is GetConversations for readers that need only each
+// conversation's Head (the recorder's message events), which spares decoding
+// the triage and routing history. It reads through the
 // message-insert connection, whose cache holds the conversations that
 // messages are being recorded for (the recorder asks right after inserting).
 func (s *Store) GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
@@ -542,13 +541,11 @@ func (s *Store) GetConversationHeads(ctx context.Context, ids []string) (map[str
 	s.messagesMu.Lock()
 	defer s.messagesMu.Unlock()
 	return s.getConversations(ctx, s.messages, ids, func(doc []byte) (civicdesk.Conversation, error) {
-		var h conversationHead
+		var h headDoc
 		if err := json.Unmarshal(doc, &h); err != nil {
 			return civicdesk.Conversation{}, err
 		}
-		return civicdesk.Conversation{ID: h.ID, ContactID: h.ContactID, Channel: h.Channel, State: h.State,
-			DepartmentID: h.DepartmentID, AssignedAgentID: h.AssignedAgentID, OfferedAgentID: h.OfferedAgentID,
-			Priority: h.Priority, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}, nil
+		return h.Conversation.Head(), nil
 	})
 }
 
