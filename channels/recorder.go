@@ -199,7 +199,7 @@ func (r *Recorder) conversations(ctx context.Context, ms []civicdesk.Message, in
 	case conversationsGetter:
 		get = st.GetConversations
 	}
-	if get == nil || len(ms) < 2 {
+	if get == nil {
 		return convs, nil
 	}
 	ids := make([]string, 0, len(ms))
@@ -209,6 +209,9 @@ func (r *Recorder) conversations(ctx context.Context, ms []civicdesk.Message, in
 			seen[id] = true
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) == 0 {
+		return convs, nil
 	}
 	found, err := get(ctx, ids)
 	if err != nil {

@@ -262,6 +262,8 @@ func (c *Channel) accept(rctx context.Context, contactID, cmid, text string) (me
 		Text: text, CreatedAt: civicdesk.Now(), Channel: civicdesk.ChannelWebchat, ClientMessageID: cmid}
 	// JetStream dedupes on the clientMessageId (Nats-Msg-Id): a retry stores
 	// nothing new, and only then is the store asked for the original answer.
+	// A retry after natsbus.InboundDedupeWindow is published again and the
+	// recorder, finding the id stored, stores nothing either.
 	dup, err := channels.Accept(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid)
 	if err != nil {
 		return messageAccepted{}, err

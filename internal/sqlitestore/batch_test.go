@@ -131,4 +131,25 @@ func TestGetConversationHeads(t *testing.T) {
 	if len(got) != 1 || fmt.Sprint(got["cv_1"]) != fmt.Sprint(want) {
 		t.Fatalf("heads = %+v, want only %+v", got, want)
 	}
+
+	// Heads are kept between calls only while nothing else is written:
+	// messages inserted keep them, a conversation changed (by another
+	// connection, as the router's are) is read again.
+	if _, err := s.InsertMessages(ctx, []civicdesk.Message{{ID: "msg_1", ConversationID: "cv_1", Seq: 1, Text: "hi", CreatedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.GetConversationHeads(ctx, []string{"cv_1"}); err != nil || got["cv_1"].State != civicdesk.StateQueued {
+		t.Fatalf("heads after a message = %+v, %v", got, err)
+	}
+	c.State, c.AssignedAgentID, c.OfferedAgentID, c.OfferExpiresAt = civicdesk.StateAssigned, "ag_2", "", nil
+	if err := s.PutConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.GetConversationHeads(ctx, []string{"cv_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := got["cv_1"]; h.State != civicdesk.StateAssigned || h.AssignedAgentID != "ag_2" || h.OfferedAgentID != "" {
+		t.Fatalf("head after the conversation changed = %+v, want it assigned to ag_2", h)
+	}
 }

@@ -33,6 +33,14 @@ type Store struct {
 	messagesMu     sync.Mutex
 	messages       *sql.Conn
 	messagesInsert *sql.Stmt
+	// heads caches the conversation heads read through messages while no
+	// other connection (of this process or another) has committed, which
+	// SQLite's data_version of that connection tells: the recorder asks
+	// for the same few conversations batch after batch, and between their
+	// changes nothing but message inserts (on messages itself) is written.
+	messagesDataVersion *sql.Stmt
+	heads               map[string]civicdesk.Conversation
+	headsVersion        int64
 
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
@@ -125,7 +133,14 @@ func (s *Store) openMessagesConn(ctx context.Context) error {
 		conn.Close()
 		return fmt.Errorf("sqlitestore: prepare message insert: %w", err)
 	}
-	s.messages, s.messagesInsert = conn, st
+	dv, err := conn.PrepareContext(ctx, `PRAGMA data_version`)
+	if err != nil {
+		st.Close()
+		conn.Close()
+		return fmt.Errorf("sqlitestore: prepare data_version: %w", err)
+	}
+	s.messages, s.messagesInsert, s.messagesDataVersion = conn, st, dv
+	s.heads, s.headsVersion = make(map[string]civicdesk.Conversation), -1
 	return nil
 }
 
@@ -296,7 +311,7 @@ func (s *Store) Close() error {
 		<-s.checkpointsDone
 		s.stopCheckpoints = nil
 	}
-	for _, st := range []*sql.Stmt{s.stmtGetConversation, s.stmtOpenLookup, s.stmtGetMessage, s.stmtListMessages, s.stmtGetToken, s.messagesInsert} {
+	for _, st := range []*sql.Stmt{s.stmtGetConversation, s.stmtOpenLookup, s.stmtGetMessage, s.stmtListMessages, s.stmtGetToken, s.messagesInsert, s.messagesDataVersion} {
 		if st != nil {
 			st.Close()
 		}
@@ -533,21 +548,52 @@ func (*skipped) UnmarshalJSON([]byte) error { return nil }
 
 // GetConversationHeads is GetConversations for readers that need only each
 // conversation's Head (the recorder's message events), which spares decoding
-// the triage and routing history. It reads through the
-// message-insert connection, whose cache holds the conversations that
-// messages are being recorded for (the recorder asks right after inserting).
+// the triage and routing history. It reads through the message-insert
+// connection, and answers from what it read before while no other
+// connection has committed since (see Store.heads).
 func (s *Store) GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error) {
 	defer observe("get_conversation_heads", time.Now())
 	s.messagesMu.Lock()
 	defer s.messagesMu.Unlock()
-	return s.getConversations(ctx, s.messages, ids, func(doc []byte) (civicdesk.Conversation, error) {
+	var version int64
+	if err := s.messagesDataVersion.QueryRowContext(ctx).Scan(&version); err != nil {
+		return nil, mapErr(err, "get conversation heads")
+	}
+	if version != s.headsVersion || len(s.heads) > maxCachedHeads {
+		clear(s.heads)
+		s.headsVersion = version
+	}
+	out := make(map[string]civicdesk.Conversation, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if h, ok := s.heads[id]; ok {
+			out[id] = h
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read, err := s.getConversations(ctx, s.messages, missing, func(doc []byte) (civicdesk.Conversation, error) {
 		var h headDoc
 		if err := json.Unmarshal(doc, &h); err != nil {
 			return civicdesk.Conversation{}, err
 		}
 		return h.Conversation.Head(), nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	for id, h := range read {
+		out[id] = h
+		s.heads[id] = h
+	}
+	return out, nil
 }
+
+// maxCachedHeads bounds Store.heads (a head is some 300 bytes).
+const maxCachedHeads = 20_000
 
 func (s *Store) getConversations(ctx context.Context, q querier, ids []string, decode func(doc []byte) (civicdesk.Conversation, error)) (map[string]civicdesk.Conversation, error) {
 	out := make(map[string]civicdesk.Conversation, len(ids))
