@@ -223,7 +223,7 @@ describe('CivicDesk administration page', { concurrency: false }, () => {
     await row.waitFor();
     await row.getByRole('button', { name: 'Delete /hours' }).click();
     await until(async () => (await row.count()) === 0, { message: 'the canned response deleted' });
-    assert.match(await canned.getByRole('status').innerText(), /Deleted \/hours/);
+    await until(async () => /Deleted \/hours/.test(await canned.getByRole('status').innerText()), { timeout: 5000, message: 'the deletion announced' });
     noProblems(page);
   });
 

@@ -302,7 +302,10 @@ describe('desk and supervisor console', { concurrency: false }, () => {
     await prompt.waitFor({ timeout: 10000 });
     assert.equal(await status.inputValue(), 'away');
     assert.equal(await agentStatus('ag_agent3'), 'away');
-    assert.match(await page.locator('#announce').innerText(), /away: no activity for 2 s/);
+    // The live region is emptied and refilled a moment later, so that
+    // screen readers announce a repeated text: wait for the new text.
+    await until(async () => /away: no activity for 2 s/.test(await page.locator('#announce').innerText()),
+      { timeout: 5000, message: 'the away announcement' });
     await noViolations(page, '/desk with the away prompt');
     // Activity alone does not bring the caseworker back.
     await page.mouse.move(200, 300);
@@ -336,7 +339,7 @@ describe('desk and supervisor console', { concurrency: false }, () => {
     await viewer.getByRole('button', { name: 'Reassign' }).click();
     await until(async () => (await conversationState(c.conversationId)).assignedAgentId === 'ag_agent5', { timeout: 15000, message: 'the reassignment' });
     await until(async () => /Eli Haddad/.test(await row.innerText()), { message: 'the console to show the new agent' });
-    assert.match(await sup.locator('#announce').innerText(), /Reassigned to Eli Haddad/);
+    await until(async () => /Reassigned to Eli Haddad/.test(await sup.locator('#announce').innerText()), { timeout: 5000, message: 'the reassignment announcement' });
     // agent1's desk loses it, live.
     await desk.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /reassign test/ }).waitFor({ state: 'detached', timeout: 15000 });
     // The agents table tells how long each has been in their status.
