@@ -29,31 +29,28 @@ fi
 
 # crashers lists the failing inputs kept for a target.
 crashers() { ls "$1/testdata/fuzz/$2" 2>/dev/null | sort || true; }
+# fuzz runs target $2 of package $1 for $3 (a duration or N inputs).
+fuzz() { $GO test -run '^$' -fuzz "^$2\$" -fuzztime "$3" "$1" >/tmp/fuzz-$$.log 2>&1; }
+failed() {
+	cat /tmp/fuzz-$$.log
+	rm -f /tmp/fuzz-$$.log
+	echo "fuzz $1 failed"
+	exit 1
+}
 
 start=$(date +%s)
 for t in "${targets[@]}"; do
 	set -- $t
 	echo "fuzz $2 ($1) for $FUZZTIME"
 	before=$(crashers "$1" "$2")
-	if ! $GO test -run '^$' -fuzz "^$2\$" -fuzztime "$FUZZTIME" "$1" >/tmp/fuzz-$$.log 2>&1; then
+	if ! fuzz "$1" "$2" "$FUZZTIME"; then
 		# Go's fuzzing coordinator can fail a target at the end of a timed
 		# run with its own "context deadline exceeded" and no failing input
 		# (go.dev/issue/75804, unfixed in Go 1.26). Then the target runs
 		# again for a number of inputs, which has no deadline to race.
-		if grep -qx '    context deadline exceeded' /tmp/fuzz-$$.log && [ "$before" = "$(crashers "$1" "$2")" ]; then
-			echo "fuzz $2: the fuzzing coordinator's deadline race (go.dev/issue/75804), no failing input; again for 3000 inputs"
-			$GO test -run '^$' -fuzz "^$2\$" -fuzztime 3000x "$1" >/tmp/fuzz-$$.log 2>&1 || {
-				cat /tmp/fuzz-$$.log
-				rm -f /tmp/fuzz-$$.log
-				echo "fuzz $2 failed"
-				exit 1
-			}
-		else
-			cat /tmp/fuzz-$$.log
-			rm -f /tmp/fuzz-$$.log
-			echo "fuzz $2 failed"
-			exit 1
-		fi
+		grep -qx '    context deadline exceeded' /tmp/fuzz-$$.log && [ "$before" = "$(crashers "$1" "$2")" ] || failed "$2"
+		echo "fuzz $2: the fuzzing coordinator's deadline race (go.dev/issue/75804), no failing input; again for 3000 inputs"
+		fuzz "$1" "$2" 3000x || failed "$2"
 	fi
 	tail -n 3 /tmp/fuzz-$$.log | grep -E 'execs|^ok' || true
 done
