@@ -480,8 +480,8 @@ func write(ctx context.Context, conn *websocket.Conn, data []byte) error {
 // package readiness, with no goroutine while the socket is idle, or with a
 // reader goroutine where readiness is not supported.
 func (c *Channel) read(cl *client, conn *websocket.Conn, bufs *smallBuffers) {
-	// Stopping the client releases it (see setRelease): that is all a
-	// close or a read error needs.
+	// client.stop calls cl.release (set below, or at once if the client
+	// stopped first): that is all a close or a read error needs.
 	release := func() { c.hub.remove(cl) }
 	if w := c.watch(cl, conn, bufs); w != nil {
 		release = func() { w.Remove(); c.hub.remove(cl) }

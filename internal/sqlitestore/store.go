@@ -33,14 +33,15 @@ type Store struct {
 	messagesMu     sync.Mutex
 	messages       *sql.Conn
 	messagesInsert *sql.Stmt
-	// heads caches the conversation heads read through messages while no
-	// other connection (of this process or another) has committed, which
-	// SQLite's data_version of that connection tells: the recorder asks
-	// for the same few conversations batch after batch, and between their
-	// changes nothing but message inserts (on messages itself) is written.
-	messagesDataVersion *sql.Stmt
+	// heads caches the conversation heads read through messages, valid
+	// while that connection's data_version (messagesDataVersion reads it)
+	// is headsVersion, that is while no other connection of this process
+	// or another has committed: the recorder asks for the same few
+	// conversations batch after batch, and between their changes nothing
+	// but message inserts (on messages itself) is written.
 	heads               map[string]civicdesk.Conversation
 	headsVersion        int64
+	messagesDataVersion *sql.Stmt
 
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
