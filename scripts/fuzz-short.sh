@@ -24,6 +24,7 @@ if [ -n "${FUZZ_ALL:-}" ]; then
 		"./channels/sms FuzzSplit"
 		"./bot/pii FuzzRedact"
 		"./bot/local FuzzTriage"
+		"./cmd/civicdesk-load FuzzReadResponse"
 	)
 fi
 

@@ -92,6 +92,7 @@ type citizens struct {
 	wsBase  string
 	run     string
 	client  *http.Client
+	poster  *poster // widget messages, the hot path
 	st      *stats
 	a2c     *tracker
 	onState func(v *visitor) // called when a visitor's conversation is assigned
@@ -105,7 +106,8 @@ type citizens struct {
 }
 
 func newCitizens(base, run string, client *http.Client, st *stats, a2c *tracker) *citizens {
-	return &citizens{base: base, wsBase: "ws" + strings.TrimPrefix(base, "http"), run: run, client: client, st: st, a2c: a2c}
+	return &citizens{base: base, wsBase: "ws" + strings.TrimPrefix(base, "http"), run: run, client: client,
+		poster: newPoster(base, 1024), st: st, a2c: a2c}
 }
 
 type sessionResp struct {
@@ -318,7 +320,7 @@ func (cs *citizens) send(ctx context.Context, v *visitor, planned time.Time, c2a
 	if track {
 		c2a.expect(cmid, started)
 	}
-	code, body, err := do(ctx, cs.client, "POST", cs.base+"/api/v1/widget/messages", v.token, messageBody(cmid, text), "", nil)
+	code, body, err := cs.poster.post(ctx, "/api/v1/widget/messages", v.token, messageBody(cmid, text))
 	if err != nil || code != http.StatusAccepted {
 		if track {
 			c2a.forget(cmid)

@@ -226,6 +226,7 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 
 	cs := newCitizens(base, run, client, st, a2c)
+	defer cs.poster.close()
 	if dk != nil {
 		cs.ours = dk.ours
 	}
