@@ -171,13 +171,13 @@ func (s *stats) progress(w io.Writer, mem *memWatch) {
 	send := s.send.lap()
 	c2a := s.c2a.lap()
 	a2c := s.a2c.lap()
-	_ = s.sendLag.lap()
+	lag := s.sendLag.lap()
 	_ = s.reply.lap()
 	_ = s.sms.lap()
 	_ = s.smtp.lap()
 	_ = s.session.lap()
 	_ = s.wsConnect.lap()
-	line := fmt.Sprintf("%5.0fs  accepted %5d/s  send p99 %-8s", time.Since(s.start).Seconds(), rate, fmtDur(pct(send, 99)))
+	line := fmt.Sprintf("%5.0fs  accepted %5d/s  send p99 %-8s (lag %-8s)", time.Since(s.start).Seconds(), rate, fmtDur(pct(send, 99)), fmtDur(pct(lag, 99)))
 	if len(c2a) > 0 || len(a2c) > 0 {
 		line += fmt.Sprintf("  c→a p99 %-8s a→c p99 %-8s", fmtDur(pct(c2a, 99)), fmtDur(pct(a2c, 99)))
 	}
