@@ -313,6 +313,9 @@ type ConsumerSpec struct {
 	Filters []string
 	// AckWait is how long a message may be in handling before redelivery.
 	AckWait time.Duration
+	// Parallel > 1 handles messages of different subjects (conversations)
+	// on that many goroutines at once; one subject's stay in order.
+	Parallel int
 }
 
 // RoutingDecision explains one decision of the routing engine: which rule or

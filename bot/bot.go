@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/bot/kb"
@@ -68,6 +69,10 @@ type Bot struct {
 	store   Store
 	bus     Bus
 	log     *slog.Logger
+	// handedOff remembers conversations this process saw handed off (a
+	// conversation never comes back to the bot), with the message each
+	// was handed off for.
+	handedOff handedOffSet
 }
 
 // New returns the bot; knowledge may be nil (no answers, only hand-offs).
@@ -98,9 +103,41 @@ func New(cfg Config, triager Triager, knowledge Knowledge, store Store, bus Bus,
 
 // Run consumes recorded messages until ctx is done.
 func (b *Bot) Run(ctx context.Context) error {
+	// Conversations in parallel: a hand-off waits on the store and on
+	// JetStream acknowledgements, which under a storm of messages take tens
+	// of milliseconds; one at a time, the bot would fall minutes behind.
 	return b.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "bot",
-		Filters: []string{civicdesk.ConvSubject(civicdesk.VerbMessage, "*")}}, b.handle)
+		Filters: []string{civicdesk.ConvSubject(civicdesk.VerbMessage, "*")}, Parallel: botLanes}, b.handle)
 }
+
+// handedOffSet maps a conversation id to the id of the message it was handed
+// off for; it forgets everything when it grows past maxHandedOff, since a
+// conversation is in it only until routing has queued it.
+type handedOffSet struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxHandedOff = 100_000
+
+func (h *handedOffSet) get(convID string) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id, ok := h.m[convID]
+	return id, ok
+}
+
+func (h *handedOffSet) note(convID, msgID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) >= maxHandedOff {
+		h.m = make(map[string]string)
+	}
+	h.m[convID] = msgID
+}
+
+// botLanes is how many conversations the bot handles at once.
+const botLanes = 16
 
 // Prefixes of the bot's message ids: they make each reply idempotent and
 // tell, from the history, what the bot has already said.
@@ -124,6 +161,7 @@ const (
 // without decoding the rest.
 type eventHead struct {
 	Message *struct {
+		ID             string `json:"id"`
 		ConversationID string `json:"conversationId"`
 		Author         struct {
 			Kind civicdesk.AuthorKind `json:"kind"`
@@ -148,6 +186,9 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		// conversation never goes back to the bot: no need to read it.
 		return nil
 	}
+	if forID, ok := b.handedOff.get(head.Message.ConversationID); ok && forID != head.Message.ID {
+		return nil // handed off, not yet queued: see below
+	}
 	var ev civicdesk.Event
 	if err := json.Unmarshal(d.Data, &ev); err != nil || ev.Message == nil {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable message event")
@@ -159,6 +200,15 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 	}
 	if conv.State == civicdesk.StateQueued || conv.State == civicdesk.StateAssigned {
 		return nil // with a person: nothing for the bot (checked before reading the history)
+	}
+	if t := conv.Triage; t != nil && t.BotStep == stepHandedOff && t.BotStepFor != m.ID {
+		// Handed off for an earlier message, not yet queued: routing is
+		// asked by the handling of that message, which is retried until
+		// it has asked. Under a storm routing can lag by seconds, and
+		// every message meanwhile would otherwise cost a history read and
+		// another ask (and, remembered, a read of the conversation).
+		b.handedOff.note(conv.ID, t.BotStepFor)
+		return nil
 	}
 	history, err := b.store.ListMessages(ctx, conv.ID, 0, 0)
 	if err != nil {
@@ -346,7 +396,11 @@ func (b *Bot) handoff(ctx context.Context, conv civicdesk.Conversation, m *civic
 	}
 	t.BotStep, t.BotStepFor = stepHandedOff, m.ID
 	conv.Triage, conv.DepartmentID, conv.Priority = &t, t.Department, t.Urgency.Priority()
-	return b.publishHandoff(ctx, conv)
+	if err := b.publishHandoff(ctx, conv); err != nil {
+		return err
+	}
+	b.handedOff.note(conv.ID, m.ID)
+	return nil
 }
 
 // publishHandoff asks routing to queue conv, once (its dedupe id).

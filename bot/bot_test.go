@@ -110,7 +110,7 @@ func newHarness(t *testing.T) *harness {
 }
 
 // write records a citizen message and runs the bot on it.
-func (h *harness) write(text string) {
+func (h *harness) write(text string) civicdesk.Message {
 	h.t.Helper()
 	h.mu.Lock()
 	h.seq++
@@ -120,6 +120,13 @@ func (h *harness) write(text string) {
 	if _, err := h.store.InsertMessage(context.Background(), m); err != nil {
 		h.t.Fatal(err)
 	}
+	h.deliver(m)
+	return m
+}
+
+// deliver runs the bot on a recorded message (again, for a redelivery).
+func (h *harness) deliver(m civicdesk.Message) {
+	h.t.Helper()
 	data, _ := json.Marshal(civicdesk.Event{Type: "message", Message: &m})
 	if err := h.bot.handle(context.Background(), civicdesk.Delivery{Subject: civicdesk.ConvSubject("message", h.conv.ID), Data: data, Seq: m.Seq}); err != nil {
 		h.t.Fatal(err)
@@ -248,6 +255,29 @@ func TestBacklogBeforeRepliesAreRecordedStillHandsOff(t *testing.T) {
 	if h.handedOff() == 0 || h.triage().BotStep != stepHandedOff {
 		t.Fatalf("handoffs %d, triage %+v", h.handedOff(), h.triage())
 	}
+}
+
+// Routing can lag the bot by seconds in a storm: the citizen's next messages
+// must not each read the history and ask routing again, and a redelivery of
+// the message the hand-off was for must.
+func TestMessagesAfterTheHandOffWaitForRouting(t *testing.T) {
+	h := newHarness(t)
+	first := h.write("I want to talk to a person about my tax bill")
+	h.replies(1)
+	if n := h.handedOff(); n != 1 {
+		t.Fatalf("%d hand-offs published, want 1", n)
+	}
+	for _, text := range []string{"hello?", "is anyone there", "my account number is 1234"} {
+		h.write(text)
+	}
+	if n := h.handedOff(); n != 1 {
+		t.Fatalf("%d hand-offs published while routing had not queued it, want still 1", n)
+	}
+	h.deliver(first) // as if its first handling had failed after the step was saved
+	if n := h.handedOff(); n != 2 {
+		t.Fatalf("%d hand-offs published after the redelivery, want 2", n)
+	}
+	h.replies(1)
 }
 
 func TestUnclearMessageGetsOneQuestionThenAPerson(t *testing.T) {

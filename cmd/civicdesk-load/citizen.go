@@ -83,8 +83,11 @@ type visitor struct {
 	contactID string
 	conn      *websocket.Conn
 	assigned  atomic.Bool
-	convID    atomic.Value // string
-	sent      atomic.Int64
+	// withPerson: the socket said the conversation is queued for or
+	// assigned to a caseworker, so the bot is done with it.
+	withPerson atomic.Bool
+	convID     atomic.Value // string
+	sent       atomic.Int64
 }
 
 type citizens struct {
@@ -103,6 +106,8 @@ type citizens struct {
 	mu       sync.RWMutex
 	all      []*visitor
 	assigned []*visitor
+	// withPerson counts visitors whose withPerson is set.
+	withPerson atomic.Int64
 }
 
 func newCitizens(base, run string, client *http.Client, st *stats, a2c *tracker) *citizens {
@@ -233,6 +238,9 @@ func (cs *citizens) event(v *visitor, data []byte) {
 	if err := json.Unmarshal(data, &ev); err != nil {
 		cs.st.errs.add("widget socket: undecodable event")
 		return
+	}
+	if (ev.Type == "conversation.queued" || ev.Type == "conversation.assigned") && !v.withPerson.Swap(true) {
+		cs.withPerson.Add(1)
 	}
 	switch {
 	case ev.Type == "message" && ev.Message != nil && ev.Message.Author.Kind == "agent":

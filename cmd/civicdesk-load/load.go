@@ -274,8 +274,17 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		}
 		wg.Wait()
 		if !withDesk {
-			// Let the bot and routing take the first messages before the clock starts.
+			// Let the bot and routing take the first messages before the
+			// clock starts: the load measured is citizens writing in
+			// conversations queued for a person, not the hand-offs.
 			waitRecorded(ctx, client, base, min(cfg.warmup, 10*time.Second))
+			if !cfg.noSockets {
+				deadline := time.Now().Add(cfg.warmup)
+				for cs.withPerson.Load() < int64(len(vs)) && time.Now().Before(deadline) && ctx.Err() == nil {
+					time.Sleep(100 * time.Millisecond)
+				}
+				logf("%d of %d conversations are queued for or with a caseworker", cs.withPerson.Load(), len(vs))
+			}
 		}
 	}
 	if withDesk {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -240,8 +241,10 @@ type subHandler struct {
 	fn func(subject string, data []byte)
 }
 
-// Consume runs handler for each message of a durable consumer, one at a time
-// in stream order, until ctx is done. A nil error acknowledges; an error is
+// Consume runs handler for each message of a durable consumer until ctx is
+// done: one at a time in stream order, or with spec.Parallel > 1 on that many
+// goroutines, the messages of one subject (one conversation) always on the
+// same goroutine in stream order. A nil error acknowledges; an error is
 // logged and the message is redelivered after a backoff. Shared across
 // replicas: each message is handled once.
 func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler func(ctx context.Context, d civicdesk.Delivery) error) error {
@@ -268,6 +271,56 @@ func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler f
 		it.Drain()
 	}()
 	log := b.log.With("consumer", cfg.Durable)
+	handle := func(msg jetstream.Msg) {
+		meta, err := msg.Metadata()
+		if err != nil {
+			log.Error("message without metadata", "err", err)
+			_ = msg.Term()
+			return
+		}
+		d := civicdesk.Delivery{Subject: msg.Subject(), Data: msg.Data(), Seq: meta.Sequence.Stream, Time: meta.Timestamp, NumDelivered: meta.NumDelivered}
+		if err := handler(ctx, d); err != nil {
+			if civicdesk.ErrorCode(err) == civicdesk.CodeInvalid {
+				// Undecodable or impossible: retrying cannot help.
+				log.Error("dropping invalid message", "seq", d.Seq, "err", err)
+				_ = msg.Term()
+				return
+			}
+			delay := time.Duration(min(meta.NumDelivered, 30)) * 200 * time.Millisecond
+			log.Warn("handler failed, will retry", "seq", d.Seq, "delivered", meta.NumDelivered, "err", err)
+			_ = msg.NakWithDelay(delay)
+			return
+		}
+		if err := msg.Ack(); err != nil {
+			log.Warn("ack", "seq", d.Seq, "err", err)
+		}
+	}
+	dispatch := handle
+	if cfg.Parallel > 1 {
+		// A handler that waits (on the store, on a publish's
+		// acknowledgement) then holds up only its own lane.
+		lanes := make([]chan jetstream.Msg, cfg.Parallel)
+		var wg sync.WaitGroup
+		for i := range lanes {
+			lanes[i] = make(chan jetstream.Msg, 32)
+			wg.Go(func() {
+				for msg := range lanes[i] {
+					handle(msg)
+				}
+			})
+		}
+		defer func() {
+			for _, l := range lanes {
+				close(l)
+			}
+			wg.Wait()
+		}()
+		dispatch = func(msg jetstream.Msg) {
+			h := fnv.New32a()
+			_, _ = h.Write([]byte(msg.Subject()))
+			lanes[h.Sum32()%uint32(len(lanes))] <- msg
+		}
+	}
 	for {
 		msg, err := it.Next()
 		if err != nil {
@@ -277,28 +330,7 @@ func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler f
 			log.Warn("consumer next", "err", err)
 			continue
 		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			log.Error("message without metadata", "err", err)
-			_ = msg.Term()
-			continue
-		}
-		d := civicdesk.Delivery{Subject: msg.Subject(), Data: msg.Data(), Seq: meta.Sequence.Stream, Time: meta.Timestamp, NumDelivered: meta.NumDelivered}
-		if err := handler(ctx, d); err != nil {
-			if civicdesk.ErrorCode(err) == civicdesk.CodeInvalid {
-				// Undecodable or impossible: retrying cannot help.
-				log.Error("dropping invalid message", "seq", d.Seq, "err", err)
-				_ = msg.Term()
-				continue
-			}
-			delay := time.Duration(min(meta.NumDelivered, 30)) * 200 * time.Millisecond
-			log.Warn("handler failed, will retry", "seq", d.Seq, "delivered", meta.NumDelivered, "err", err)
-			_ = msg.NakWithDelay(delay)
-			continue
-		}
-		if err := msg.Ack(); err != nil {
-			log.Warn("ack", "seq", d.Seq, "err", err)
-		}
+		dispatch(msg)
 	}
 }
 
