@@ -3,7 +3,7 @@ package civicdesk
 // Stream names and the subjects they hold.
 const (
 	StreamInbound  = "CD_INBOUND"  // cd.in.>: every message to record, whoever wrote it
-	StreamEvents   = "CD_EVENTS"   // cd.conv.>, cd.agent.>: what happened
+	StreamEvents   = "CD_EVENTS"   // cd.conv.>, cd.agent.>: what happened; cd.bot.>: work for the bot
 	StreamOutbound = "CD_OUTBOUND" // cd.out.>: messages to deliver on a channel
 	StreamAudit    = "CD_AUDIT"    // cd.audit.>: audit entries, chained in order
 	StreamWebhooks = "CD_WEBHOOKS" // cd.hook.>: webhook deliveries, one subject per endpoint
@@ -11,6 +11,7 @@ const (
 	SubjectsInbound  = "cd.in.>"
 	SubjectsConv     = "cd.conv.>"
 	SubjectsAgent    = "cd.agent.>"
+	SubjectsBot      = "cd.bot.>"
 	SubjectsOutbound = "cd.out.>"
 	SubjectsAudit    = "cd.audit.>"
 	SubjectsWebhooks = "cd.hook.>"
@@ -44,6 +45,12 @@ func InboundSubject(source, convID string) string { return "cd.in." + source + "
 
 // ConvSubject is the subject of a conversation event.
 func ConvSubject(verb, convID string) string { return "cd.conv." + verb + "." + convID }
+
+// BotTriageSubject is where the recorder asks the bot to triage a citizen
+// message it recorded while conversation convID was with the bot (the
+// message event again). Apart from the message events, which every socket
+// hub hears, so that the bot hears nothing of conversations with a person.
+func BotTriageSubject(convID string) string { return "cd.bot.triage." + convID }
 
 // AgentStatusSubject is where an agent's presence changes are published.
 func AgentStatusSubject(agentID string) string { return "cd.agent.status." + agentID }

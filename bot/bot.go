@@ -101,13 +101,14 @@ func New(cfg Config, triager Triager, knowledge Knowledge, store Store, bus Bus,
 	return &Bot{cfg: cfg, triager: triager, kb: knowledge, store: store, bus: bus, log: log.With("component", "bot")}, nil
 }
 
-// Run consumes recorded messages until ctx is done.
+// Run consumes the citizen messages the recorder hands it (those recorded
+// while their conversation was not with a person) until ctx is done.
 func (b *Bot) Run(ctx context.Context) error {
 	// Conversations in parallel: a hand-off waits on the store and on
 	// JetStream acknowledgements, which under a storm of messages take tens
 	// of milliseconds; one at a time, the bot would fall minutes behind.
 	return b.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "bot",
-		Filters: []string{civicdesk.ConvSubject(civicdesk.VerbMessage, "*")}, Parallel: botLanes}, b.handle)
+		Filters: []string{civicdesk.BotTriageSubject("*")}, Parallel: botLanes}, b.handle)
 }
 
 // handedOffSet maps a conversation id to the id of the message it was handed

@@ -100,7 +100,8 @@ func (r *Recorder) Run(ctx context.Context) error {
 
 // handleBatch records ds in stream order: it stores the messages, then
 // announces each on CD_EVENTS (and hands agent and bot messages to their
-// channel's delivery), and returns only when all of it is durable, so that
+// channel's delivery, and citizen messages of conversations not yet with a
+// person to the bot), and returns only when all of it is durable, so that
 // the deliveries are acknowledged only then. Everything is idempotent: a
 // redelivered batch stores nothing twice and its announcements carry the
 // same message ids.
@@ -171,6 +172,13 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 			subjects = append(subjects, civicdesk.OutboundSubject(conv.Channel, conv.ID))
 			payloads = append(payloads, data)
 			ids = append(ids, "out:"+m.ID)
+		} else if head.State != civicdesk.StateQueued && head.State != civicdesk.StateAssigned {
+			// For the bot, only while the conversation may still be its
+			// own (one never goes back to the bot): with a person, as
+			// most messages are, the bot hears nothing of them.
+			subjects = append(subjects, civicdesk.BotTriageSubject(conv.ID))
+			payloads = append(payloads, data)
+			ids = append(ids, "triage:"+m.ID)
 		}
 	}
 	if bb, ok := r.bus.(batchBus); ok {

@@ -22,23 +22,7 @@ import (
 // after JetStream forgot its id stores nothing and announces what is stored.
 func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Close()
-	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	bus, store, log := recorderWorld(t)
 
 	const convs, perConv = 4, 150
 	now := civicdesk.Now()
@@ -156,5 +140,108 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	}
 	if ms, _ := store.ListMessages(ctx, "cv_0", 0, 0); len(ms) != perConv {
 		t.Fatalf("cv_0 holds %d messages after the repeat, want %d", len(ms), perConv)
+	}
+}
+
+// recorderWorld starts an embedded NATS server and an SQLite store, closed
+// when the test ends.
+func recorderWorld(t *testing.T) (*natsbus.Bus, *sqlitestore.Store, *slog.Logger) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bus.Close)
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return bus, store, log
+}
+
+// The bot hears of a citizen's message only while the conversation is not
+// with a person, and never of its own or a caseworker's; every message is
+// announced as a message event all the same.
+func TestRecorderHandsTheBotOnlyConversationsNotWithAPerson(t *testing.T) {
+	ctx := context.Background()
+	bus, store, log := recorderWorld(t)
+	now := civicdesk.Now()
+	for id, state := range map[string]civicdesk.ConversationState{"cv_bot": civicdesk.StateBot, "cv_queued": civicdesk.StateQueued, "cv_assigned": civicdesk.StateAssigned} {
+		cv := civicdesk.Conversation{ID: id, ContactID: "ct_" + id, Channel: civicdesk.ChannelWebchat, State: state, Priority: 10, CreatedAt: now, UpdatedAt: now}
+		if state == civicdesk.StateAssigned {
+			cv.AssignedAgentID = "ag_1"
+		}
+		if _, _, err := store.OpenConversation(ctx, cv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var triage, announced []string
+	for subj, into := range map[string]*[]string{civicdesk.BotTriageSubject("*"): &triage, civicdesk.ConvSubject(civicdesk.VerbMessage, "*"): &announced} {
+		unsub, err := bus.Subscribe(subj, func(_ string, data []byte) {
+			var ev civicdesk.Event
+			if err := json.Unmarshal(data, &ev); err != nil || ev.Message == nil {
+				t.Errorf("bad event %s", data)
+				return
+			}
+			mu.Lock()
+			*into = append(*into, ev.Message.ID)
+			mu.Unlock()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unsub()
+	}
+	rctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := channels.NewRecorder(store, bus, log).Run(rctx); err != nil {
+			t.Error(err)
+		}
+	})
+	defer func() { stop(); wg.Wait() }()
+
+	send := func(id, conv string, kind civicdesk.AuthorKind) {
+		m := civicdesk.Message{ID: id, ConversationID: conv, ContactID: "ct_" + conv, Author: civicdesk.Author{Kind: kind},
+			Text: "text of " + id, CreatedAt: now, Channel: civicdesk.ChannelWebchat}
+		source := string(civicdesk.ChannelWebchat)
+		if kind == civicdesk.AuthorBot {
+			source = civicdesk.SourceBot
+		}
+		if _, err := channels.Accept(ctx, bus, source, m, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("msg_1", "cv_bot", civicdesk.AuthorCitizen)
+	send("msg_2", "cv_queued", civicdesk.AuthorCitizen)
+	send("msg_3", "cv_assigned", civicdesk.AuthorCitizen)
+	send("msg_4", "cv_bot", civicdesk.AuthorBot)
+	send("msg_5", "cv_bot", civicdesk.AuthorCitizen)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(announced)
+		mu.Unlock()
+		if n >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 5 messages announced", n)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // a stray triage request would be published with the batch's events
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(triage) != "[msg_1 msg_5]" {
+		t.Fatalf("the bot was handed %v, want [msg_1 msg_5]", triage)
 	}
 }

@@ -90,7 +90,7 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 func (b *Bus) ensureStreams(ctx context.Context, replicas int) error {
 	streams := []jetstream.StreamConfig{
 		{Name: civicdesk.StreamInbound, Subjects: []string{civicdesk.SubjectsInbound}},
-		{Name: civicdesk.StreamEvents, Subjects: []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent}},
+		{Name: civicdesk.StreamEvents, Subjects: []string{civicdesk.SubjectsConv, civicdesk.SubjectsAgent, civicdesk.SubjectsBot}},
 		{Name: civicdesk.StreamOutbound, Subjects: []string{civicdesk.SubjectsOutbound}},
 		{Name: civicdesk.StreamAudit, Subjects: []string{civicdesk.SubjectsAudit}},
 		{Name: civicdesk.StreamWebhooks, Subjects: []string{civicdesk.SubjectsWebhooks}},
@@ -402,11 +402,13 @@ func (b *Bus) PurgeConversation(ctx context.Context, convID string) error {
 	if convID == "" || strings.ContainsAny(convID, ".*> ") {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "bad conversation id")
 	}
-	for stream, filter := range map[string]string{
-		civicdesk.StreamInbound:  "cd.in.*." + convID,
-		civicdesk.StreamEvents:   "cd.conv.*." + convID,
-		civicdesk.StreamOutbound: "cd.out.*." + convID,
+	for _, sf := range []struct{ stream, filter string }{
+		{civicdesk.StreamInbound, "cd.in.*." + convID},
+		{civicdesk.StreamEvents, "cd.conv.*." + convID},
+		{civicdesk.StreamEvents, "cd.bot.*." + convID}, // triage requests carry the message too
+		{civicdesk.StreamOutbound, "cd.out.*." + convID},
 	} {
+		stream, filter := sf.stream, sf.filter
 		s, err := b.js.Stream(ctx, stream)
 		if err != nil {
 			return fmt.Errorf("natsbus: purge %s: %w", stream, err)
