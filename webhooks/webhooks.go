@@ -89,6 +89,10 @@ type Dispatcher struct {
 	endpoints map[string]Endpoint
 	running   map[string]context.CancelFunc
 	runCtx    context.Context
+	// The fan-out consumer's filters, and how to restart it when the
+	// endpoints come to want other events.
+	fanOutFilters []string
+	refilter      context.CancelFunc
 }
 
 // New returns a dispatcher.
@@ -110,7 +114,9 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) *Dispatcher {
 }
 
 // Run fans out events and runs one delivery consumer per endpoint until ctx
-// is done, picking up endpoint changes as they are saved.
+// is done, picking up endpoint changes as they are saved. The fan-out hears
+// only the event types some endpoint wants (an endpoint gets events from
+// about when it was saved, as before).
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.runCtx = ctx
@@ -132,11 +138,51 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	return d.bus.Consume(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "webhooks", Filters: []string{
-		civicdesk.ConvSubject(civicdesk.VerbCreated, "*"), civicdesk.ConvSubject(civicdesk.VerbAssigned, "*"),
-		civicdesk.ConvSubject(civicdesk.VerbMessage, "*"), civicdesk.ConvSubject(civicdesk.VerbClosed, "*"),
-		civicdesk.ConvSubject(civicdesk.VerbRated, "*"),
-	}}, d.fanOut)
+	for {
+		d.mu.Lock()
+		filters := d.fanOutFilters
+		fctx, cancel := context.WithCancel(ctx)
+		d.refilter = cancel
+		d.mu.Unlock()
+		err := d.bus.Consume(fctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "webhooks", Filters: filters}, d.fanOut)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case fctx.Err() != nil:
+			continue // the endpoints want other events now
+		}
+		return err
+	}
+}
+
+// filtersFor returns the subjects of the event types some endpoint wants.
+// With none, the fan-out follows conversation creations only (no filter
+// would be every event), and hears nothing of the thousands of messages a
+// second that no endpoint wants. A consumer whose filters change goes on
+// from the head of the stream.
+func filtersFor(endpoints map[string]Endpoint) []string {
+	var out []string
+	for _, typ := range EventTypes {
+		for _, ep := range endpoints {
+			if slices.Contains(ep.Events, typ) {
+				out = append(out, civicdesk.ConvSubject(verbOf(typ), "*"))
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []string{civicdesk.ConvSubject(civicdesk.VerbCreated, "*")}
+	}
+	return out
+}
+
+// verbOf is the subject verb of a public event type (EventTypeOf reversed).
+func verbOf(typ string) string {
+	if typ == "message" {
+		return civicdesk.VerbMessage
+	}
+	return strings.TrimPrefix(typ, "conversation.")
 }
 
 // Changed reloads the endpoints at once; the admin API calls it after a
@@ -181,6 +227,12 @@ func (d *Dispatcher) reload(ctx context.Context) error {
 			cancel()
 			delete(d.running, id)
 			delete(d.endpoints, id)
+		}
+	}
+	if f := filtersFor(d.endpoints); !slices.Equal(f, d.fanOutFilters) {
+		d.fanOutFilters = f
+		if d.refilter != nil {
+			d.refilter() // Run starts the fan-out again with f
 		}
 	}
 	return nil
