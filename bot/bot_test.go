@@ -3,11 +3,8 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +15,7 @@ import (
 	"github.com/civicdesk/civicdesk/bot/local"
 	"github.com/civicdesk/civicdesk/internal/natsbus"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+	"github.com/civicdesk/civicdesk/internal/testworld"
 )
 
 // harness runs the bot against an embedded NATS server and an SQLite store,
@@ -38,24 +36,10 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	_, bus := testworld.Bus(t)
+	store := testworld.Store(t)
+	log := testworld.Quiet()
 	ctx := context.Background()
-	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	tr, err := local.New()
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/civicdesk/civicdesk/channels"
 	"github.com/civicdesk/civicdesk/internal/natsbus"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+	"github.com/civicdesk/civicdesk/internal/testworld"
 )
 
 // The recorder stores every accepted message exactly once, in stream order,
@@ -143,29 +142,11 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	}
 }
 
-// recorderWorld starts an embedded NATS server and an SQLite store, closed
-// when the test ends.
+// recorderWorld is the bus and store a recorder runs on.
 func recorderWorld(t *testing.T) (*natsbus.Bus, *sqlitestore.Store, *slog.Logger) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return bus, store, log
+	_, bus := testworld.Bus(t)
+	return bus, testworld.Store(t), testworld.Quiet()
 }
 
 // The bot hears of a citizen's message only while the conversation is not

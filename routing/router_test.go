@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/natsbus"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+	"github.com/civicdesk/civicdesk/internal/testworld"
 )
 
 // harness runs routers against an embedded NATS server and an SQLite store
@@ -32,23 +32,9 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
+	_, bus := testworld.Bus(t)
+	store := testworld.Store(t)
 	ctx := context.Background()
-	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	if cfg.Tick == 0 {
 		cfg.Tick = 20 * time.Millisecond
 	}

@@ -4,21 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
-	"github.com/civicdesk/civicdesk/internal/natsbus"
-	"github.com/civicdesk/civicdesk/internal/sqlitestore"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/civicdesk/civicdesk/internal/testworld"
 )
 
 // The fan-out consumer hears only the event types some endpoint wants
@@ -27,32 +21,10 @@ import (
 func TestFanOutHearsOnlyWhatEndpointsWant(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus, err := natsbus.Connect(ctx, natsbus.Config{Embedded: ns}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, bus := testworld.Bus(t)
+	store := testworld.Store(t)
+	log := testworld.Quiet()
+	js := testworld.JetStream(t, ns)
 
 	var mu sync.Mutex
 	var got []string

@@ -4,35 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/civicdesk/civicdesk/internal/natsbus"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
+	"github.com/civicdesk/civicdesk/internal/testworld"
 )
 
 func setup(t *testing.T) (*Recorder, *sqlitestore.Store) {
 	t.Helper()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus, err := natsbus.Connect(context.Background(), natsbus.Config{Embedded: ns}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	store, err := sqlitestore.New(context.Background(), sqlitestore.Config{Path: filepath.Join(dir, "cd.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	_, bus := testworld.Bus(t)
+	store := testworld.Store(t)
+	log := testworld.Quiet()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() { _ = NewChainer(store, bus, log).Run(ctx) }()

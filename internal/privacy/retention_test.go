@@ -3,9 +3,6 @@ package privacy_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +11,7 @@ import (
 	"github.com/civicdesk/civicdesk/internal/natsbus"
 	"github.com/civicdesk/civicdesk/internal/privacy"
 	"github.com/civicdesk/civicdesk/internal/sqlitestore"
-	"github.com/nats-io/nats.go"
+	"github.com/civicdesk/civicdesk/internal/testworld"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -43,33 +40,8 @@ type rig struct {
 
 func newRig(t *testing.T) rig {
 	t.Helper()
-	dir := t.TempDir()
-	ns, err := natsbus.StartServer(natsbus.ServerConfig{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus, err := natsbus.Connect(context.Background(), natsbus.Config{Embedded: ns}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	store, err := sqlitestore.New(context.Background(), sqlitestore.Config{Path: filepath.Join(dir, "civicdesk.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rig{store: store, bus: bus, js: js}
+	ns, bus := testworld.Bus(t)
+	return rig{store: testworld.Store(t), bus: bus, js: testworld.JetStream(t, ns)}
 }
 
 // conversation stores a closed conversation of its own contact, with a
