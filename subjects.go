@@ -48,8 +48,9 @@ func ConvSubject(verb, convID string) string { return "cd.conv." + verb + "." + 
 
 // BotTriageSubject is where the recorder asks the bot to triage a citizen
 // message it recorded while conversation convID was with the bot (the
-// message event again). Apart from the message events, which every socket
-// hub hears, so that the bot hears nothing of conversations with a person.
+// message event again). It is apart from the message events, which every
+// socket hub hears, so that the bot hears nothing of conversations with a
+// person.
 func BotTriageSubject(convID string) string { return "cd.bot.triage." + convID }
 
 // AgentStatusSubject is where an agent's presence changes are published.
