@@ -34,18 +34,26 @@ func MessageID(channel, scope, clientID string) string {
 // Accept publishes m for recording and returns once JetStream has stored it.
 // dedupeID is the channel's own id of the message (Nats-Msg-Id).
 func Accept(ctx context.Context, bus Bus, source string, m civicdesk.Message, dedupeID string) (duplicate bool, err error) {
+	_, dup, err := AcceptSeq(ctx, bus, source, m, dedupeID)
+	return dup, err
+}
+
+// AcceptSeq is Accept that also returns the message's sequence in
+// CD_INBOUND, which the recorder stores as its Seq unless the message was
+// stored before (a retry after JetStream forgot its id).
+func AcceptSeq(ctx context.Context, bus Bus, source string, m civicdesk.Message, dedupeID string) (seq uint64, duplicate bool, err error) {
 	data, err := json.Marshal(civicdesk.InboundMessage{Message: m})
 	if err != nil {
-		return false, fmt.Errorf("channels: encode message: %w", err)
+		return 0, false, fmt.Errorf("channels: encode message: %w", err)
 	}
-	_, dup, err := bus.Publish(ctx, civicdesk.InboundSubject(source, m.ConversationID), data, dedupeID)
+	seq, dup, err := bus.Publish(ctx, civicdesk.InboundSubject(source, m.ConversationID), data, dedupeID)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	if !dup && m.Author.Kind == civicdesk.AuthorCitizen {
 		metrics.Accepted.WithLabelValues(string(m.Channel)).Inc()
 	}
-	return dup, nil
+	return seq, dup, nil
 }
 
 // Recorder writes accepted messages into the store and announces them.

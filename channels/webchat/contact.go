@@ -152,7 +152,7 @@ func (c *Channel) contactPost(ctx echo.Context) error {
 		ctx.SetCookie(&http.Cookie{Name: visitorCookie, Value: secret, Path: "/contact", MaxAge: int(c.cfg.TokenTTL.Seconds()),
 			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	}
-	if _, err := c.accept(rctx, contactID, r.PostForm.Get("clientMessageId"), r.PostForm.Get("text")); err != nil {
+	if _, err := c.accept(rctx, contactID, r.PostForm.Get("clientMessageId"), r.PostForm.Get("text"), ""); err != nil {
 		code := civicdesk.ErrorCode(err)
 		if code == civicdesk.CodeInvalid || code == civicdesk.CodeTooLarge {
 			return c.renderContact(ctx, http.StatusBadRequest, "Please write a message of 1 to 4,000 characters.")

@@ -57,6 +57,7 @@ type frame struct {
 // client is one visitor socket.
 type client struct {
 	contactID string
+	socketID  string // the widget's name for it, if it gave one (noecho.go)
 
 	mu      sync.Mutex
 	conn    *websocket.Conn // nil until the upgrade is done
@@ -208,6 +209,8 @@ type hub struct {
 	// widget that connects after the announcement still learns it.
 	waitMu sync.Mutex
 	waits  map[string]queuePlace
+
+	noEcho noEcho
 }
 
 // queuePlace is a waiting conversation's place in its queue.
@@ -363,6 +366,10 @@ func (h *hub) dispatch(subject string, data []byte) {
 	default:
 		return
 	}
+	skip := "" // the socket that sent this message, if it asked for no echo
+	if head.Type == "message" && head.Message != nil && head.Message.Author.Kind == civicdesk.AuthorCitizen {
+		skip = h.noEcho.take(head.Message.ID, head.Message.Seq)
+	}
 	h.mu.RLock()
 	set := h.byContact[contactID]
 	if len(set) == 0 {
@@ -404,6 +411,9 @@ func (h *hub) dispatch(subject string, data []byte) {
 		return
 	}
 	for _, cl := range clients {
+		if skip != "" && cl.socketID == skip {
+			continue
+		}
 		if !cl.enqueue(frame{data: out, id: id}) {
 			// A socket that cannot keep up is closed; its client resumes.
 			h.log.Warn("widget socket too slow, closing")
@@ -420,11 +430,15 @@ func (c *Channel) websocket(ctx echo.Context) error {
 	contactID := ctx.Get(contactKey).(string)
 	rctx := ctx.Request().Context()
 	after := ctx.QueryParam("after")
+	socketID := ctx.QueryParam("socket")
+	if socketID != "" && !validSocketID(socketID) {
+		return socketIDError("socket")
+	}
 	seq, err := c.afterSeq(rctx, contactID, after)
 	if err != nil {
 		return err
 	}
-	cl := &client{contactID: contactID, writing: true} // live events wait for the history
+	cl := &client{contactID: contactID, socketID: socketID, writing: true} // live events wait for the history
 	c.hub.add(cl)
 
 	bufs := &smallBuffers{ResponseWriter: ctx.Response()}

@@ -217,11 +217,16 @@ func (c *Channel) newVisitor(ctx context.Context, contact civicdesk.Contact) (se
 type messageRequest struct {
 	ClientMessageID string `json:"clientMessageId"`
 	Text            string `json:"text"`
+	SocketID        string `json:"socketId,omitempty"` // see noecho.go
 }
 
 type messageAccepted struct {
 	MessageID      string `json:"messageId"`
 	ConversationID string `json:"conversationId"`
+	// With a socketId: where the message stands, since that socket gets
+	// no echo of it.
+	Seq       uint64     `json:"seq,omitempty"`
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
 }
 
 func (c *Channel) postMessage(ctx echo.Context) error {
@@ -230,7 +235,10 @@ func (c *Channel) postMessage(ctx echo.Context) error {
 	if err := httpx.Bind(ctx, &req, 64<<10); err != nil {
 		return err
 	}
-	acc, err := c.accept(ctx.Request().Context(), contactID, req.ClientMessageID, req.Text)
+	if req.SocketID != "" && !validSocketID(req.SocketID) {
+		return socketIDError("socketId")
+	}
+	acc, err := c.accept(ctx.Request().Context(), contactID, req.ClientMessageID, req.Text, req.SocketID)
 	if err != nil {
 		return err
 	}
@@ -238,7 +246,8 @@ func (c *Channel) postMessage(ctx echo.Context) error {
 }
 
 // accept validates a citizen's message and returns once JetStream has it.
-func (c *Channel) accept(rctx context.Context, contactID, cmid, text string) (messageAccepted, error) {
+// With socketID, that socket is not sent the message's echo (noecho.go).
+func (c *Channel) accept(rctx context.Context, contactID, cmid, text, socketID string) (messageAccepted, error) {
 	text = strings.TrimSpace(text)
 	cmid = strings.TrimSpace(cmid)
 	if cmid == "" || len(cmid) > 128 {
@@ -264,9 +273,13 @@ func (c *Channel) accept(rctx context.Context, contactID, cmid, text string) (me
 	// nothing new, and only then is the store asked for the original answer.
 	// A retry after natsbus.InboundDedupeWindow is published again and the
 	// recorder, finding the id stored, stores nothing either.
-	dup, err := channels.Accept(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid)
+	seq, dup, err := channels.AcceptSeq(rctx, c.bus, string(civicdesk.ChannelWebchat), m, "webchat:"+contactID+":"+cmid)
 	if err != nil {
 		return messageAccepted{}, err
+	}
+	if socketID != "" && !dup {
+		c.hub.noEcho.note(id, socketID, seq, time.Now())
+		return messageAccepted{MessageID: id, ConversationID: convID, Seq: seq, CreatedAt: &m.CreatedAt}, nil
 	}
 	if dup {
 		if orig, err := c.store.GetMessage(rctx, id); err == nil && orig.ContactID == contactID {

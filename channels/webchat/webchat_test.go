@@ -147,10 +147,17 @@ type socket struct {
 
 func (en *env) dial(token, after string) *socket {
 	en.t.Helper()
-	u := "ws" + strings.TrimPrefix(en.url, "http") + "/api/v1/widget/ws?token=" + token
+	query := ""
 	if after != "" {
-		u += "&after=" + after
+		query = "&after=" + after
 	}
+	return en.dialQuery(token, query)
+}
+
+// dialQuery dials with more query parameters ("&name=value…").
+func (en *env) dialQuery(token, query string) *socket {
+	en.t.Helper()
+	u := "ws" + strings.TrimPrefix(en.url, "http") + "/api/v1/widget/ws?token=" + token + query
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, u, nil)

@@ -176,7 +176,7 @@ func (d *desk) reply(ctx context.Context, j replyJob) {
 	t0 := time.Now()
 	d.a2c.expect(cmid, t0)
 	code, body, err := do(ctx, d.client, "POST", d.base+"/api/v1/desk/conversations/"+j.convID+"/messages", j.cw.token,
-		messageBody(cmid, fmt.Sprintf("Thanks, I am looking into it (reply %d).", n)), "", nil)
+		messageBody(cmid, fmt.Sprintf("Thanks, I am looking into it (reply %d).", n), ""), "", nil)
 	if err != nil || code != http.StatusAccepted {
 		d.a2c.forget(cmid)
 		if ctx.Err() == nil && code != http.StatusConflict { // 409: the conversation closed meanwhile

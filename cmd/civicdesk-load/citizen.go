@@ -82,6 +82,7 @@ type visitor struct {
 	token     string
 	contactID string
 	conn      *websocket.Conn
+	socketID  string // its socket's name, sent with its messages (no echo)
 	assigned  atomic.Bool
 	// withPerson: the socket said the conversation is queued for or
 	// assigned to a caseworker, so the bot is done with it.
@@ -184,7 +185,8 @@ func (cs *citizens) sessions(ctx context.Context, n, conc int) ([]*visitor, erro
 func (cs *citizens) connect(ctx context.Context, v *visitor, active bool, wg *sync.WaitGroup) error {
 	t0 := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	conn, resp, err := websocket.Dial(dctx, cs.wsBase+"/api/v1/widget/ws?token="+v.token, &websocket.DialOptions{HTTPClient: wsDialClient})
+	socketID := fmt.Sprintf("load-%s-%d", cs.run, v.idx)
+	conn, resp, err := websocket.Dial(dctx, cs.wsBase+"/api/v1/widget/ws?token="+v.token+"&socket="+socketID, &websocket.DialOptions{HTTPClient: wsDialClient})
 	cancel()
 	if err != nil {
 		code := 0
@@ -200,7 +202,7 @@ func (cs *citizens) connect(ctx context.Context, v *visitor, active bool, wg *sy
 	}
 	cs.st.wsConnect.observe(time.Since(t0))
 	conn.SetReadLimit(1 << 20)
-	v.conn = conn
+	v.conn, v.socketID = conn, socketID
 	cs.st.sockets.Add(1)
 	wg.Add(1)
 	go func() {
@@ -328,7 +330,7 @@ func (cs *citizens) send(ctx context.Context, v *visitor, planned time.Time, c2a
 	if track {
 		c2a.expect(cmid, started)
 	}
-	code, body, err := cs.poster.post(ctx, "/api/v1/widget/messages", v.token, messageBody(cmid, text))
+	code, body, err := cs.poster.post(ctx, "/api/v1/widget/messages", v.token, messageBody(cmid, text, v.socketID))
 	if err != nil || code != http.StatusAccepted {
 		if track {
 			c2a.forget(cmid)

@@ -171,11 +171,14 @@ func do(ctx context.Context, c *http.Client, method, url, token string, body []b
 }
 
 // messageBody is the JSON of a widget message or a desk reply.
-func messageBody(cmid, text string) []byte {
+// messageBody is a widget or desk message; socketID, when not "", names the
+// sender's widget socket, which then gets no echo of it (as the widget does).
+func messageBody(cmid, text, socketID string) []byte {
 	b, _ := json.Marshal(struct {
 		ClientMessageID string `json:"clientMessageId"`
 		Text            string `json:"text"`
-	}{cmid, text})
+		SocketID        string `json:"socketId,omitempty"`
+	}{cmid, text, socketID})
 	return b
 }
 

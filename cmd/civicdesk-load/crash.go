@@ -189,7 +189,7 @@ func crashRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 				for try := 0; loadCtx.Err() == nil; try++ {
 					attempts.Add(1)
 					t0 := time.Now()
-					code, body, err := do(loadCtx, client, "POST", base+"/api/v1/widget/messages", c.v.token, messageBody(cmid, text), "", nil)
+					code, body, err := do(loadCtx, client, "POST", base+"/api/v1/widget/messages", c.v.token, messageBody(cmid, text, ""), "", nil)
 					if err == nil && code == http.StatusAccepted {
 						st.send.observe(time.Since(t0))
 						st.accepted.Add(1)

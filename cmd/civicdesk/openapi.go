@@ -29,9 +29,20 @@ type (
 		ClientMessageID string `json:"clientMessageId"`
 		Text            string `json:"text"`
 	}
+	widgetSendReq struct {
+		ClientMessageID string `json:"clientMessageId"`
+		Text            string `json:"text"`
+		SocketID        string `json:"socketId,omitempty"` // this tab's ?socket= name: no echo of the message to it
+	}
 	acceptedResp struct {
 		MessageID      string `json:"messageId"`
 		ConversationID string `json:"conversationId,omitempty"`
+	}
+	widgetAcceptedResp struct {
+		MessageID      string     `json:"messageId"`
+		ConversationID string     `json:"conversationId"`
+		Seq            uint64     `json:"seq,omitempty"`       // with socketId: the message's place
+		CreatedAt      *time.Time `json:"createdAt,omitempty"` // with socketId
 	}
 	historyResp struct {
 		ConversationID *string `json:"conversationId"`
@@ -214,14 +225,14 @@ func apiOperations() []openapi.Op {
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This document", Tag: o, ContentType: "application/json"},
 
 		{Method: "POST", Path: "/api/v1/widget/sessions", Summary: "Start a visitor session", Tag: w, Request: sessionReq{}, Status: 201, Response: sessionResp{}},
-		{Method: "POST", Path: "/api/v1/widget/messages", Summary: "Send a message (202 once durably accepted; idempotent on clientMessageId)", Tag: w, Auth: openapi.Visitor, Request: sendReq{}, Status: 202, Response: acceptedResp{}},
+		{Method: "POST", Path: "/api/v1/widget/messages", Summary: "Send a message (202 once durably accepted; idempotent on clientMessageId). With socketId, the socket of that name gets no echo of it and the 202 carries its seq and createdAt", Tag: w, Auth: openapi.Visitor, Request: widgetSendReq{}, Status: 202, Response: widgetAcceptedResp{}},
 		{Method: "GET", Path: "/api/v1/widget/messages", Summary: "The current conversation's messages, oldest first", Tag: w, Auth: openapi.Visitor, Query: []string{"after"}, Response: historyResp{}},
 		{Method: "POST", Path: "/api/v1/widget/conversation/close", Summary: "Close the conversation; transcriptEmail (an extension) mails its transcript", Tag: w, Auth: openapi.Visitor, Request: widgetCloseReq{}, Response: widgetCloseResp{}},
 		{Method: "GET", Path: "/api/v1/widget/availability", Summary: "Extension: whether a caseworker answers now (open, closed outside opening hours, unavailable)", Tag: w, Response: availabilityResp{}},
 		{Method: "POST", Path: "/api/v1/widget/leave-message", Summary: "Extension: leave a message for a caseworker, answered by email or SMS (202; idempotent on clientMessageId)", Tag: w, Auth: openapi.Visitor, Request: leaveReq{}, Status: 202, Response: leaveResp{}},
 		{Method: "POST", Path: "/api/v1/widget/conversation/rating", Summary: "Rate the conversation 1 to 5", Tag: w, Auth: openapi.Visitor, Request: ratingReq{}, Response: idOnly{}},
 		{Method: "POST", Path: "/api/v1/widget/typing", Summary: "The visitor is typing", Tag: w, Auth: openapi.Visitor, Request: typingReq{}, Status: 204},
-		{Method: "GET", Path: "/api/v1/widget/ws", Summary: "WebSocket of this visitor's events (resume with ?after=); a {\"type\":\"keepalive\"} event every 30 s on a quiet socket", Tag: w, Auth: openapi.Visitor, Query: []string{"token", "after"}, Status: 101},
+		{Method: "GET", Path: "/api/v1/widget/ws", Summary: "WebSocket of this visitor's events (resume with ?after=; name it with ?socket=, 8 to 64 letters, digits, - or _, to send messages without their echo); a {\"type\":\"keepalive\"} event every 30 s on a quiet socket", Tag: w, Auth: openapi.Visitor, Query: []string{"token", "after", "socket"}, Status: 101},
 		{Method: "POST", Path: "/api/v1/channels/sms/twilio", Summary: "Twilio's inbound SMS/MMS webhook (X-Twilio-Signature checked when an auth token is set); TwiML once durably accepted", Tag: "sms", Request: twilioInbound{}, Form: true, ContentType: "text/xml"},
 		{Method: "POST", Path: "/api/v1/channels/sms/twilio/status", Summary: "Twilio's status callback of a sent text (signed; only with a Twilio account)", Tag: "sms", Form: true, Query: []string{"c", "m", "p"}},
 

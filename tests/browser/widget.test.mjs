@@ -213,6 +213,11 @@ describe('citizen widget', { concurrency: false }, () => {
       assert.equal(citizenSide.filter((m) => m.text === text).length, 1, 'the citizen API has once: ' + text);
       assert.equal(deskSide.filter((m) => m.text === text).length, 1, 'the desk has once: ' + text);
     }
+    // In the conversation's order, the citizen's own messages too (they are
+    // placed from their 202, with no echo on this tab's socket).
+    const ours = [first, answer, ...during, late];
+    const shown = (await log.locator('.msg .text').allInnerTexts()).filter((t) => ours.includes(t));
+    assert.deepEqual(shown, citizenSide.map((m) => m.text).filter((t) => ours.includes(t)), 'the widget shows the conversation in order');
     // Written order survives the cut.
     const order = citizenSide.filter((m) => during.includes(m.text)).map((m) => m.text);
     assert.deepEqual(order, during);

@@ -81,6 +81,8 @@ export function mount(opts, api, queue) {
   const pending = new Map(); // clientMessageId → {item, el}
   let lastId = '';
   let lastSeq = 0;
+  // This tab's socket: what it sends comes back to other tabs only.
+  const socketId = 'tab_' + Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('_');
   let ws = null;
   let wsOpened = false;
   let backoff = 1000;
@@ -249,8 +251,16 @@ export function mount(opts, api, queue) {
     if (el.parentNode === log && el.nextSibling === before) return;
     log.insertBefore(el, before);
   }
-  function addMessage(m) {
-    if (!m || !m.id || msgs.has(m.id)) return false;
+  // own: from a 202, not a resume point (earlier ones may be on the way).
+  function addMessage(m, own) {
+    if (!m || !m.id) return false;
+    const known = msgs.get(m.id);
+    if (known) {
+      // Heard after its 202: the server's place wins.
+      if (!own && m.seq && Number(known.el.dataset.seq) !== m.seq) { known.el.dataset.seq = String(m.seq); place(known.el, m.seq); }
+      if (!own && (m.seq || 0) > lastSeq) { lastSeq = m.seq; lastId = m.id; }
+      return false;
+    }
     let el = null;
     for (const [cmid, p] of pending) {
       if (cmid === m.clientMessageId || p.item.id === m.id) { el = p.el; pending.delete(cmid); dropOutbox(cmid); break; }
@@ -259,7 +269,7 @@ export function mount(opts, api, queue) {
     fillMessage(el, m);
     msgs.set(m.id, { m, el });
     place(el, m.seq || Number.MAX_SAFE_INTEGER);
-    if ((m.seq || 0) > lastSeq) { lastSeq = m.seq; lastId = m.id; }
+    if (!own && (m.seq || 0) > lastSeq) { lastSeq = m.seq; lastId = m.id; }
     if (m.author && m.author.kind === 'agent' && m.author.name && statusKind === 'assigned' && statusVars.name !== m.author.name) {
       setStatus('assigned', { name: m.author.name });
     }
@@ -364,7 +374,7 @@ export function mount(opts, api, queue) {
   function connect() {
     clearTimeout(retryTimer);
     if (!session || ws || stopped) return;
-    const url = wsBase + '/api/v1/widget/ws?token=' + encodeURIComponent(session.token) + (lastId ? '&after=' + encodeURIComponent(lastId) : '');
+    const url = wsBase + '/api/v1/widget/ws?token=' + encodeURIComponent(session.token) + '&socket=' + socketId + (lastId ? '&after=' + encodeURIComponent(lastId) : '');
     const sock = new WebSocket(url);
     ws = sock;
     wsOpened = false;
@@ -425,12 +435,18 @@ export function mount(opts, api, queue) {
         const item = outbox[0];
         await ensureSession();
         connect();
-        const r = await call('POST', '/messages', { clientMessageId: item.cmid, text: item.text });
+        const body = { clientMessageId: item.cmid, text: item.text };
+        if (ws && ws.readyState === 1) body.socketId = socketId;
+        const r = await call('POST', '/messages', body);
         const p = pending.get(item.cmid);
         if (r.ok) {
           dropOutbox(item.cmid); // not shift(): the history may have dropped it already
-          if (msgs.has(r.data.messageId)) { if (p) { p.el.remove(); pending.delete(item.cmid); } }
-          else if (p) { p.item.id = r.data.messageId; p.item.waiting = false; p.el.dataset.id = r.data.messageId; fillPending(p.el, p.item); p.el.querySelector('.meta').textContent = ''; }
+          const d = r.data;
+          if (msgs.has(d.messageId)) { if (p) { p.el.remove(); pending.delete(item.cmid); } }
+          else if (p && d.seq) {
+            addMessage({ id: d.messageId, seq: d.seq, createdAt: d.createdAt,
+              clientMessageId: item.cmid, text: item.text, author: { kind: 'citizen' } }, true);
+          } else if (p) { p.item.id = d.messageId; p.item.waiting = false; p.el.dataset.id = d.messageId; fillPending(p.el, p.item); p.el.querySelector('.meta').textContent = ''; }
         } else if (r.status === 401) {
           dropSession();
         } else if (r.status === 429 || r.status >= 500) {
