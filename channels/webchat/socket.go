@@ -568,10 +568,13 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	var r io.Reader = conn
-	if n := brw.Reader.Buffered(); n > 0 {
+	size := readBufferSize
+	pending := brw.Reader.Buffered()
+	if pending > 0 {
 		// Bytes the client sent right after its handshake.
-		pending, _ := brw.Reader.Peek(n)
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn)
+		b, _ := brw.Reader.Peek(pending)
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
+		size = max(size, pending)
 	}
 	if n := brw.Writer.Buffered(); n > 0 {
 		if err := brw.Writer.Flush(); err != nil {
@@ -579,7 +582,13 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	w.conn, w.reader = conn, bufio.NewReaderSize(r, readBufferSize)
+	w.conn, w.reader = conn, bufio.NewReaderSize(r, size)
+	if pending > 0 {
+		// Into the buffer with them: the library keeps what is buffered and
+		// re-seats the reader on the bare connection, so bytes still inside
+		// r would be lost, and the socket read from the middle of a frame.
+		_, _ = w.reader.Peek(pending)
+	}
 	return conn, bufio.NewReadWriter(w.reader, bufio.NewWriterSize(conn, writeBufSize)), nil
 }
 
