@@ -157,9 +157,10 @@ const (
 	stepHandedOff = "handed_off"
 )
 
-// eventHead is what the bot looks at first of every message event: most
-// messages are in conversations already with a person, which it skips
-// without decoding the rest.
+// eventHead is what the bot looks at first of every message it is handed:
+// later messages of a conversation it has just handed off are skipped
+// without decoding the rest. (Messages of conversations already with a
+// person never reach it: the recorder hands it only the others.)
 type eventHead struct {
 	Message *struct {
 		ID             string `json:"id"`
@@ -168,10 +169,6 @@ type eventHead struct {
 			Kind civicdesk.AuthorKind `json:"kind"`
 		} `json:"author"`
 	} `json:"message"`
-	Conversation *struct {
-		ID    string                      `json:"id"`
-		State civicdesk.ConversationState `json:"state"`
-	} `json:"conversation"`
 }
 
 func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
@@ -180,11 +177,6 @@ func (b *Bot) handle(ctx context.Context, d civicdesk.Delivery) error {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "undecodable message event")
 	}
 	if head.Message.Author.Kind != civicdesk.AuthorCitizen {
-		return nil
-	}
-	if c := head.Conversation; c != nil && c.ID == head.Message.ConversationID && (c.State == civicdesk.StateQueued || c.State == civicdesk.StateAssigned) {
-		// Already with a person when the message was recorded, and a
-		// conversation never goes back to the bot: no need to read it.
 		return nil
 	}
 	if forID, ok := b.handedOff.get(head.Message.ConversationID); ok && forID != head.Message.ID {

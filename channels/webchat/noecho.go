@@ -40,8 +40,9 @@ func socketIDError(field string) error {
 // noEcho remembers, for a short while, which socket each message is not to
 // be echoed to.
 type noEcho struct {
-	mu sync.Mutex
-	m  map[string]noEchoEntry // message id →
+	mu        sync.Mutex
+	m         map[string]noEchoEntry // message id →
+	lastSweep time.Time
 }
 
 type noEchoEntry struct {
@@ -62,8 +63,9 @@ func (n *noEcho) note(id, socketID string, seq uint64, now time.Time) {
 	if n.m == nil {
 		n.m = make(map[string]noEchoEntry)
 	}
-	if len(n.m) >= 1024 && len(n.m)%1024 == 0 {
-		for k, e := range n.m { // entries whose event never came here
+	if now.Sub(n.lastSweep) > noEchoKept { // entries whose event never came here
+		n.lastSweep = now
+		for k, e := range n.m {
 			if now.Sub(e.at) > noEchoKept {
 				delete(n.m, k)
 			}

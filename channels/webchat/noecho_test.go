@@ -2,6 +2,7 @@ package webchat
 
 import (
 	"testing"
+	"time"
 
 	"github.com/civicdesk/civicdesk"
 )
@@ -60,5 +61,29 @@ func TestNoEchoToTheSocketThatSent(t *testing.T) {
 	}
 	if code := en.do("GET", "/api/v1/widget/ws?socket=bad%20name&token="+token, "", nil, nil); code != 400 {
 		t.Errorf("socket with a bad name: %d, want 400", code)
+	}
+}
+
+// An entry whose message event never comes here is dropped once it is older
+// than noEchoKept; one whose message was stored under another sequence is
+// echoed after all.
+func TestNoEchoForgetsStaleEntriesAndEchoesAnotherSequence(t *testing.T) {
+	var n noEcho
+	t0 := time.Now()
+	n.note("msg_stale", "socket-aaaa", 7, t0)
+	n.note("msg_other_seq", "socket-aaaa", 8, t0.Add(time.Second))
+	if got := n.take("msg_other_seq", 9); got != "" {
+		t.Fatalf("stored as seq 9 after a 202 that said 8: skip %q, want an echo", got)
+	}
+	n.note("msg_fresh", "socket-aaaa", 10, t0.Add(noEchoKept+2*time.Second))
+	n.mu.Lock()
+	_, stale := n.m["msg_stale"]
+	left := len(n.m)
+	n.mu.Unlock()
+	if stale || left != 1 {
+		t.Fatalf("after %v: stale entry kept %v, %d entries, want only the fresh one", noEchoKept, stale, left)
+	}
+	if got := n.take("msg_fresh", 10); got != "socket-aaaa" {
+		t.Fatalf("take = %q, want socket-aaaa", got)
 	}
 }
