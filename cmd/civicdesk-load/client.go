@@ -170,9 +170,9 @@ func do(ctx context.Context, c *http.Client, method, url, token string, body []b
 	return resp.StatusCode, data, nil
 }
 
-// messageBody is the JSON of a widget message or a desk reply.
-// messageBody is a widget or desk message; socketID, when not "", names the
-// sender's widget socket, which then gets no echo of it (as the widget does).
+// messageBody is the JSON of a widget message or a desk reply. socketID,
+// when not "", names the sender's widget socket, which then gets no echo of
+// it (as the widget does).
 func messageBody(cmid, text, socketID string) []byte {
 	b, _ := json.Marshal(struct {
 		ClientMessageID string `json:"clientMessageId"`
