@@ -117,8 +117,14 @@ func (s *Store) checkpoints(stop <-chan struct{}, done chan<- struct{}) {
 // KiB. Message ids are hashes and conversations interleave, so every insert
 // lands on a different leaf of both message indexes: with SQLite's default
 // 2 MiB cache most of those leaves had to be read back from the file (a
-// system call each) on every insert.
-const messagesCache = 24 << 10
+// system call each) on every insert. A larger cache is not free either: a
+// commit whose inserts split a page scans the cache's whole hash table
+// (balance_nonroot renumbers pages through the lock-byte page, which leaves
+// the cache's highest key far past the end of the file), so its cost grows
+// with the cache. 8 MiB costs less CPU than 24 MiB at 3,000 messages/s, and
+// about as little as 4 MiB in a benchmark of the inserts alone
+// (docs/benchmarks.md).
+const messagesCache = 8 << 10
 
 func (s *Store) openMessagesConn(ctx context.Context) error {
 	conn, err := s.db.Conn(ctx)
