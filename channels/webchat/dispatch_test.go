@@ -11,11 +11,11 @@ import (
 	"github.com/civicdesk/civicdesk"
 )
 
-// The hub decodes a message event in one of two ways, guessing from the raw
-// event whether a socket here other than the sender's gets it. Whichever
-// way it guessed, every socket that should get the message gets it whole
-// (text and all, staff ids removed), and the sender's socket gets no echo.
-func TestDispatchSendsWhateverTheGuess(t *testing.T) {
+// The hub decodes a message event's text only when a socket here gets it.
+// Every socket that should get the message gets it whole (text and all,
+// staff ids removed), the sender's socket gets no echo, and the no-echo
+// entry is consumed either way.
+func TestDispatchSendsEachSocketTheWholeMessage(t *testing.T) {
 	const contact, other = "ct_dispatch_1", "ct_dispatch_2"
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	event := func(id string, seq uint64, author civicdesk.Author, text string) []byte {

@@ -318,160 +318,85 @@ func citizenMessage(m *civicdesk.Message) *civicdesk.Message {
 	return &v
 }
 
-// eventHead is what dispatch decodes of an event: enough to find its
-// sockets and, with M a civicdesk.Message, the message to send them; with M
-// a messageHead, the message's identity only.
-type eventHead[M any] struct {
-	Type         string    `json:"type"`
-	Message      *M        `json:"message"`
-	At           time.Time `json:"at"`
-	Conversation *struct {
-		ID        string            `json:"id"`
-		ContactID string            `json:"contactId"`
-		Channel   civicdesk.Channel `json:"channel"`
-	} `json:"conversation"`
-	Author               *civicdesk.Author `json:"author"`
-	Position             int               `json:"position"`
-	EstimatedWaitSeconds int               `json:"estimatedWaitSeconds"`
-}
-
-// messageHead is a message event's message without its text.
-type messageHead struct {
-	ID        string `json:"id"`
-	ContactID string `json:"contactId"`
-	Seq       uint64 `json:"seq"`
-	Author    struct {
-		Kind civicdesk.AuthorKind `json:"kind"`
-	} `json:"author"`
-}
-
-// headed is an event as dispatch decoded it.
-type headed struct {
-	typ       string
-	at        time.Time
-	contactID string // the message's, else the conversation's
-	convID    string
-	channel   civicdesk.Channel // the conversation's, "" without one
-	author    *civicdesk.Author
-	place     queuePlace
-	msg       *messageHead       // nil for events without a message
-	whole     *civicdesk.Message // the message, when decoded whole
-}
-
-func (e *eventHead[M]) headed(msg *messageHead) headed {
-	d := headed{typ: e.Type, at: e.At, author: e.Author, place: queuePlace{e.Position, e.EstimatedWaitSeconds}, msg: msg}
-	if c := e.Conversation; c != nil {
-		d.contactID, d.convID, d.channel = c.ContactID, c.ID, c.Channel
-	}
-	if msg != nil && msg.ContactID != "" {
-		d.contactID = msg.ContactID
-	}
-	return d
-}
-
 // dispatch receives every conversation event (core NATS) and sends it to the
 // sockets of the conversation's contact.
 func (h *hub) dispatch(subject string, data []byte) {
 	// Most events concern contacts without a socket here or, for a citizen's
-	// message, only the socket that sent it: for those, decode the message's
-	// identity, not its text. Which decode to do is a guess from the raw
-	// event (mayEcho); what is then done follows what is decoded.
-	if !h.mayEcho(data) {
-		var head eventHead[messageHead]
-		if json.Unmarshal(data, &head) != nil {
-			return
-		}
-		h.deliver(data, head.headed(head.Message))
+	// message, only the socket that sent it: decode enough to tell, and a
+	// message's text only for a socket that gets it.
+	var head struct {
+		Type    string    `json:"type"`
+		At      time.Time `json:"at"`
+		Message *struct { // without its text
+			ID        string `json:"id"`
+			ContactID string `json:"contactId"`
+			Seq       uint64 `json:"seq"`
+			Author    struct {
+				Kind civicdesk.AuthorKind `json:"kind"`
+			} `json:"author"`
+		} `json:"message"`
+		Conversation *struct {
+			ID        string            `json:"id"`
+			ContactID string            `json:"contactId"`
+			Channel   civicdesk.Channel `json:"channel"`
+		} `json:"conversation"`
+		Author               *civicdesk.Author `json:"author"`
+		Position             int               `json:"position"`
+		EstimatedWaitSeconds int               `json:"estimatedWaitSeconds"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		return
 	}
-	var head eventHead[civicdesk.Message]
-	if json.Unmarshal(data, &head) != nil {
+	if head.Conversation != nil && head.Conversation.Channel == civicdesk.ChannelWebchat && strings.HasPrefix(head.Type, "conversation.") {
+		h.notePlace(head.Type, head.Conversation.ID, queuePlace{head.Position, head.EstimatedWaitSeconds})
+	}
+	contactID := ""
+	if head.Conversation != nil {
+		contactID = head.Conversation.ContactID
+	}
+	if head.Message != nil && head.Message.ContactID != "" {
+		contactID = head.Message.ContactID
+	}
+	if contactID == "" {
 		return
 	}
-	var mh *messageHead
-	if m := head.Message; m != nil {
-		mh = &messageHead{ID: m.ID, ContactID: m.ContactID, Seq: m.Seq}
-		mh.Author.Kind = m.Author.Kind
-	}
-	d := head.headed(mh)
-	d.whole = head.Message
-	h.deliver(data, d)
-}
-
-// mayEcho guesses, from the first contact id in the raw event, whether it
-// goes to a socket here other than one that sent it: true when the contact
-// has a socket without a name or more than one socket, or when no contact
-// id is plain to see.
-func (h *hub) mayEcho(data []byte) bool {
-	const key = `"contactId":"`
-	i := bytes.Index(data, []byte(key))
-	if i < 0 {
-		return true
-	}
-	rest := data[i+len(key):]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
-		return true
-	}
-	h.mu.RLock()
-	set := h.byContact[string(rest[:j])]
-	h.mu.RUnlock()
-	return len(set) > 1 || len(set) == 1 && set[0].socketID == ""
-}
-
-// deliver sends a decoded event to its contact's sockets here, as a citizen
-// may see it.
-func (h *hub) deliver(data []byte, d headed) {
-	if d.channel == civicdesk.ChannelWebchat && strings.HasPrefix(d.typ, "conversation.") {
-		h.notePlace(d.typ, d.convID, d.place)
-	}
-	if d.contactID == "" {
-		return
-	}
-	if d.typ == "conversation.closed" && d.convID != "" && h.closed != nil {
-		h.closed(d.contactID, d.convID, d.channel)
+	if head.Type == "conversation.closed" && head.Conversation != nil && h.closed != nil {
+		h.closed(contactID, head.Conversation.ID, head.Conversation.Channel)
 	}
 	switch {
-	case d.typ == "typing":
-		if d.author == nil || d.author.Kind == civicdesk.AuthorCitizen {
+	case head.Type == "typing":
+		if head.Author == nil || head.Author.Kind == civicdesk.AuthorCitizen {
 			return
 		}
-	case d.typ == "conversation.handoff" || d.typ == "conversation.transfer" || d.typ == "conversation.transcript",
-		d.typ == "conversation.offered" || d.typ == "conversation.offer_ended" || d.typ == "conversation.escalated":
+	case head.Type == "conversation.handoff" || head.Type == "conversation.transfer" || head.Type == "conversation.transcript",
+		head.Type == "conversation.offered" || head.Type == "conversation.offer_ended" || head.Type == "conversation.escalated":
 		return // requests between parts of the system, not news for the citizen
-	case strings.HasPrefix(d.typ, "conversation.") || d.typ == "message":
+	case strings.HasPrefix(head.Type, "conversation.") || head.Type == "message":
 	default:
 		return
 	}
 	skip := "" // the socket that sent this message, if it asked for no echo
-	if d.typ == "message" && d.msg != nil && d.msg.Author.Kind == civicdesk.AuthorCitizen {
-		skip = h.noEcho.take(d.msg.ID, d.msg.Seq)
+	if head.Type == "message" && head.Message != nil && head.Message.Author.Kind == civicdesk.AuthorCitizen {
+		skip = h.noEcho.take(head.Message.ID, head.Message.Seq)
 	}
 	h.mu.RLock()
-	clients := h.byContact[d.contactID] // never changed in place: add and remove make new slices or append past its length
+	clients := h.byContact[contactID] // never changed in place: add and remove make new slices or append past its length
 	h.mu.RUnlock()
 	if !slices.ContainsFunc(clients, func(cl *client) bool { return skip == "" || cl.socketID != skip }) {
 		return // no socket here, or only the one that sent the message
 	}
 
 	var ev civicdesk.Event
-	if d.typ == "message" {
+	if head.Type == "message" {
 		// The widget needs only the message: the conversation the event
 		// also carries is not decoded at all on this, the busiest path.
-		m := d.whole
-		if m == nil {
-			var whole struct {
-				Message *civicdesk.Message `json:"message"`
-			}
-			if json.Unmarshal(data, &whole) != nil {
-				return
-			}
-			m = whole.Message
+		var whole struct {
+			Message *civicdesk.Message `json:"message"`
 		}
-		if m == nil {
+		if json.Unmarshal(data, &whole) != nil || whole.Message == nil {
 			return
 		}
-		ev = civicdesk.Event{Type: d.typ, Message: m, At: d.at}
+		ev = civicdesk.Event{Type: head.Type, Message: whole.Message, At: head.At}
 	} else if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
