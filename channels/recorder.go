@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/civicdesk/civicdesk"
 	"github.com/civicdesk/civicdesk/internal/metrics"
@@ -90,6 +91,10 @@ type (
 	conversationHeadsGetter interface {
 		GetConversationHeads(ctx context.Context, ids []string) (map[string]civicdesk.Conversation, error)
 	}
+	// eventScanner reads what was announced on a subject since a time.
+	eventScanner interface {
+		MessagesSince(ctx context.Context, stream, subject string, since time.Time, limit int) (data [][]byte, all bool, err error)
+	}
 )
 
 // BatchSize is the most messages the recorder takes at once.
@@ -110,11 +115,22 @@ func (r *Recorder) Run(ctx context.Context) error {
 // announces each on CD_EVENTS (and hands agent and bot messages to their
 // channel's delivery, and citizen messages of conversations not yet with a
 // person to the bot), and returns only when all of it is durable, so that
-// the deliveries are acknowledged only then. Everything is idempotent: a
-// redelivered batch stores nothing twice and its announcements carry the
-// same message ids.
+// the deliveries are acknowledged only then.
+//
+// Everything is idempotent, and each message event is stored once:
+//   - A message stored now for the first time cannot have been announced
+//     (announcements follow the insert), so its message event goes without
+//     a Nats-Msg-Id: JetStream would keep every such id in memory for its
+//     dedupe window (about a third of the heap at 3,000 messages a second)
+//     only to guard against what cannot happen.
+//   - A message stored before from another acceptance (sent again after
+//     JetStream forgot its id) is that delivery's to announce: nothing.
+//   - A message this very delivery stored before (a retry after an error,
+//     or a redelivery after a crash) is announced unless CD_EVENTS already
+//     has its message event; its other announcements carry dedupe ids.
 func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) error {
 	ms := make([]civicdesk.Message, 0, len(ds))
+	accepted := make([]time.Time, 0, len(ds)) // when CD_INBOUND stored each of ms
 	for _, d := range ds {
 		var in civicdesk.InboundMessage
 		if err := json.Unmarshal(d.Data, &in); err != nil || in.Message.ID == "" || in.Message.ConversationID == "" {
@@ -127,6 +143,7 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		m := in.Message
 		m.Seq = d.Seq
 		ms = append(ms, m)
+		accepted = append(accepted, d.Time)
 	}
 	if len(ms) == 0 {
 		return nil
@@ -142,19 +159,39 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 	subjects := make([]string, 0, len(ms)+len(ms)/4)
 	payloads := make([][]byte, 0, cap(subjects))
 	ids := make([]string, 0, cap(subjects))
+	var announced map[string]map[string]bool // conversation → messages with an event, looked up once a batch
 	for i := range ms {
 		m := &ms[i]
+		eventID, announce := "", true // a first announcement: see above
 		if inserted[i] {
 			dir := "out"
 			if m.Author.Kind == civicdesk.AuthorCitizen {
 				dir = "in"
 			}
 			metrics.Messages.WithLabelValues(string(m.Channel), dir).Inc()
-		} else if g, ok := r.store.(messageGetter); ok {
-			// Stored before (a redelivery, or the same message sent again
-			// after JetStream forgot its id): announce what is stored.
-			if stored, err := g.GetMessage(ctx, m.ID); err == nil {
-				*m = stored
+		} else {
+			eventID = "message:" + m.ID
+			if g, ok := r.store.(messageGetter); ok {
+				stored, err := g.GetMessage(ctx, m.ID)
+				if err == nil && stored.Seq != m.Seq {
+					continue // recorded from another acceptance, which announces it
+				}
+				if err == nil {
+					*m = stored // announce what is stored
+					if announced == nil {
+						announced = map[string]map[string]bool{}
+					}
+					if _, looked := announced[m.ConversationID]; !looked {
+						// The batch is in stream order: this is the earliest of
+						// the conversation's messages to look for.
+						if announced[m.ConversationID], err = r.announced(ctx, m.ConversationID, accepted[i]); err != nil {
+							return fmt.Errorf("record message: %w", err)
+						}
+					}
+					if ids := announced[m.ConversationID]; ids != nil {
+						announce = !ids[m.ID]
+					}
+				}
 			}
 		}
 		conv := convs[m.ConversationID]
@@ -173,9 +210,11 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 		if err != nil {
 			return fmt.Errorf("record message: encode event: %w", err)
 		}
-		subjects = append(subjects, civicdesk.ConvSubject(civicdesk.VerbMessage, conv.ID))
-		payloads = append(payloads, data)
-		ids = append(ids, "message:"+m.ID)
+		if announce {
+			subjects = append(subjects, civicdesk.ConvSubject(civicdesk.VerbMessage, conv.ID))
+			payloads = append(payloads, data)
+			ids = append(ids, eventID)
+		}
 		if m.Author.Kind != civicdesk.AuthorCitizen {
 			subjects = append(subjects, civicdesk.OutboundSubject(conv.Channel, conv.ID))
 			payloads = append(payloads, data)
@@ -202,6 +241,44 @@ func (r *Recorder) handleBatch(ctx context.Context, ds []civicdesk.Delivery) err
 	}
 	return nil
 }
+
+// announced returns the ids of the messages of conversation convID whose
+// message events CD_EVENTS stored after since (CD_INBOUND's time of the
+// earliest message asked about: an event follows its message's insert; the
+// margin is for the clocks of a cluster's servers). It returns nil when the
+// bus cannot tell or the conversation had too many events since for a quick
+// look: its messages are then announced with their dedupe ids, a second copy
+// only if JetStream's window has passed.
+func (r *Recorder) announced(ctx context.Context, convID string, since time.Time) (map[string]bool, error) {
+	sc, ok := r.bus.(eventScanner)
+	if !ok {
+		return nil, nil
+	}
+	events, all, err := sc.MessagesSince(ctx, civicdesk.StreamEvents, civicdesk.ConvSubject(civicdesk.VerbMessage, convID),
+		since.Add(-announcedMargin), announcedLookLimit)
+	if err != nil || !all {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(events))
+	for _, data := range events {
+		var ev struct {
+			Message *struct {
+				ID string `json:"id"`
+			} `json:"message"`
+		}
+		if json.Unmarshal(data, &ev) == nil && ev.Message != nil {
+			ids[ev.Message.ID] = true
+		}
+	}
+	return ids, nil
+}
+
+// How far back, and through how many of a conversation's message events,
+// the recorder looks for one it may have stored before a crash.
+const (
+	announcedMargin    = time.Minute
+	announcedLookLimit = 5000
+)
 
 // conversations reads the conversations of a batch, in one query when the
 // store can. Messages that were stored before may be replaced by their

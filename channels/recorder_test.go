@@ -119,7 +119,8 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	mu.Unlock()
 
 	// The same message again under a new dedupe id (as after JetStream's
-	// window): nothing new is stored; the stored one is announced (again).
+	// window): nothing new is stored or announced (its first acceptance
+	// was); the message after it is.
 	first, err := store.GetMessage(ctx, ids[0])
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +130,13 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	if _, err := channels.Accept(ctx, bus, string(civicdesk.ChannelWebchat), again, "another-dedupe-id"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("the repeat's announcement", func() bool { mu.Lock(); defer mu.Unlock(); return events[ids[0]] == 2 })
+	next := accept(len(ids), "after-the-repeat")
+	waitFor("the next message's announcement", func() bool { mu.Lock(); defer mu.Unlock(); return events[next.ID] == 1 })
+	mu.Lock()
+	if events[ids[0]] != 1 {
+		t.Errorf("the repeated message was announced %d times, want once", events[ids[0]])
+	}
+	mu.Unlock()
 	stored, err := store.GetMessage(ctx, ids[0])
 	if err != nil {
 		t.Fatal(err)
@@ -137,8 +144,121 @@ func TestRecorderBatchesExactlyOnceInOrder(t *testing.T) {
 	if stored.Seq != first.Seq || stored.Text != first.Text {
 		t.Fatalf("the repeat changed the stored message: %+v, was %+v", stored, first)
 	}
-	if ms, _ := store.ListMessages(ctx, "cv_0", 0, 0); len(ms) != perConv {
-		t.Fatalf("cv_0 holds %d messages after the repeat, want %d", len(ms), perConv)
+	if ms, _ := store.ListMessages(ctx, "cv_0", 0, 0); len(ms) != perConv+1 {
+		t.Fatalf("cv_0 holds %d messages after the repeat and the next, want %d", len(ms), perConv+1)
+	}
+}
+
+// A message event is stored once in CD_EVENTS, and a first one without a
+// Nats-Msg-Id (JetStream would keep the id in memory for nothing), also when
+// the recorder is handed a batch again: after a crash that came after its
+// announcements, or between its inserts and its announcements, or when the
+// same message was accepted twice.
+func TestRecorderStoresEachMessageEventOnce(t *testing.T) {
+	ctx := context.Background()
+	bus, store, log := recorderWorld(t)
+	now := civicdesk.Now()
+	for _, id := range []string{"cv_a", "cv_b"} {
+		cv := civicdesk.Conversation{ID: id, ContactID: "ct_" + id, Channel: civicdesk.ChannelWebchat, State: civicdesk.StateAssigned,
+			AssignedAgentID: "ag_1", Priority: 10, CreatedAt: now, UpdatedAt: now}
+		if _, _, err := store.OpenConversation(ctx, cv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	live := map[string]int{}
+	unsub, err := bus.Subscribe(civicdesk.ConvSubject(civicdesk.VerbMessage, "*"), func(_ string, data []byte) {
+		var ev civicdesk.Event
+		if json.Unmarshal(data, &ev) == nil && ev.Message != nil {
+			mu.Lock()
+			live[ev.Message.ID]++
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unsub()
+
+	delivery := func(id, conv string, seq uint64) civicdesk.Delivery {
+		m := civicdesk.Message{ID: id, ConversationID: conv, ContactID: "ct_" + conv, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
+			Text: "text of " + id, CreatedAt: now, Channel: civicdesk.ChannelWebchat}
+		data, err := json.Marshal(civicdesk.InboundMessage{Message: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return civicdesk.Delivery{Subject: civicdesk.InboundSubject("webchat", conv), Data: data, Seq: seq, Time: time.Now(), NumDelivered: 1}
+	}
+	stored := func(conv string) map[string]int {
+		t.Helper()
+		events, all, err := bus.MessagesSince(ctx, civicdesk.StreamEvents, civicdesk.ConvSubject(civicdesk.VerbMessage, conv), time.Time{}, 100)
+		if err != nil || !all {
+			t.Fatalf("events of %s: all %v, %v", conv, all, err)
+		}
+		n := map[string]int{}
+		for _, data := range events {
+			var ev civicdesk.Event
+			if err := json.Unmarshal(data, &ev); err != nil || ev.Message == nil {
+				t.Fatalf("bad event %s", data)
+			}
+			n[ev.Message.ID]++
+		}
+		return n
+	}
+	r := channels.NewRecorder(store, bus, log)
+
+	// Handed twice: as if it crashed after announcing, before acknowledging.
+	batch := []civicdesk.Delivery{delivery("msg_a1", "cv_a", 11), delivery("msg_a2", "cv_a", 12), delivery("msg_b1", "cv_b", 13)}
+	for range 2 {
+		if err := r.HandleBatch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if id, err := bus.LastMessageID(ctx, civicdesk.StreamEvents, civicdesk.ConvSubject(civicdesk.VerbMessage, "cv_b")); err != nil || id != "" {
+		t.Errorf("a first message event's Nats-Msg-Id = %q (%v), want none", id, err)
+	}
+
+	// Stored, but it crashed before announcing: announced now, once.
+	lost := delivery("msg_a3", "cv_a", 14)
+	var m civicdesk.InboundMessage
+	if err := json.Unmarshal(lost.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	m.Message.Seq = lost.Seq
+	if _, err := store.InsertMessages(ctx, []civicdesk.Message{m.Message}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := r.HandleBatch(ctx, []civicdesk.Delivery{lost}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Accepted a second time (a later sequence): its first acceptance
+	// announced it.
+	if err := r.HandleBatch(ctx, []civicdesk.Delivery{delivery("msg_b1", "cv_b", 15)}); err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[string]map[string]int{"cv_a": {"msg_a1": 1, "msg_a2": 1, "msg_a3": 1}, "cv_b": {"msg_b1": 1}}
+	for conv, w := range want {
+		if got := stored(conv); fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("message events stored for %s: %v, want %v", conv, got, w)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		got := fmt.Sprint(live)
+		mu.Unlock()
+		if got == "map[msg_a1:1 msg_a2:1 msg_a3:1 msg_b1:1]" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message events heard: %s, want each once", got)
+		}
+	}
+	if ms, err := store.ListMessages(ctx, "cv_a", 0, 0); err != nil || len(ms) != 3 {
+		t.Fatalf("cv_a holds %d messages (%v), want 3", len(ms), err)
 	}
 }
 

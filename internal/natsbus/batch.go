@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,9 @@ import (
 // PublishAll publishes data[i] to subjects[i] with msgIDs[i] as Nats-Msg-Id
 // (none when ""), in order, without waiting between messages, and returns
 // once JetStream has stored (or recognised as duplicate) every one of them.
-// On error some may be stored: with message ids, publishing again is
-// harmless.
+// On error some may be stored, but none is still on its way: it returns only
+// when every publish has its answer (or ctx or 30 s ran out), so that whoever
+// publishes again next can see what this stored.
 func (b *Bus) PublishAll(ctx context.Context, subjects []string, data [][]byte, msgIDs []string) error {
 	if len(subjects) != len(data) || len(subjects) != len(msgIDs) {
 		return fmt.Errorf("natsbus: PublishAll: %d subjects, %d payloads, %d ids", len(subjects), len(data), len(msgIDs))
@@ -43,14 +45,18 @@ func (b *Bus) PublishAll(ctx context.Context, subjects []string, data [][]byte, 
 		}
 		futures = append(futures, f)
 	}
+	var first error
 	for _, f := range futures {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return civicdesk.Wrap(civicdesk.CodeUnavailable, err, "the message could not be stored, try again")
+			first = cmp.Or(first, err)
 		case <-wctx.Done():
-			return civicdesk.Wrap(civicdesk.CodeUnavailable, wctx.Err(), "the message could not be stored, try again")
+			first = cmp.Or(first, wctx.Err())
 		}
+	}
+	if first != nil {
+		return civicdesk.Wrap(civicdesk.CodeUnavailable, first, "the message could not be stored, try again")
 	}
 	return nil
 }

@@ -179,3 +179,43 @@ func TestConsumeBatch(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// MessagesSince reads a subject's messages from a time on, oldest first, and
+// none when there are more than asked for.
+func TestMessagesSince(t *testing.T) {
+	b := testBus(t)
+	ctx := context.Background()
+	publishAll(t, b, 9, "early") // cv_0, cv_1, cv_2 in turn: 0 3 6 on cv_0
+	time.Sleep(20 * time.Millisecond)
+	since := time.Now()
+	subject := civicdesk.InboundSubject("test", "cv_0")
+	for _, text := range []string{"x", "y"} {
+		if err := b.PublishAll(ctx, []string{subject, civicdesk.InboundSubject("test", "cv_1")}, [][]byte{[]byte(text), []byte("other")}, []string{"", ""}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		since time.Time
+		limit int
+		want  string
+		all   bool
+	}{
+		{time.Time{}, 10, "[0 3 6 x y]", true},
+		{since, 10, "[x y]", true},
+		{since, 2, "[x y]", true},
+		{since, 1, "[]", false},
+		{time.Now().Add(time.Hour), 10, "[]", true},
+	} {
+		data, all, err := b.MessagesSince(ctx, civicdesk.StreamInbound, subject, tc.since, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(data))
+		for i, d := range data {
+			got[i] = string(d)
+		}
+		if fmt.Sprint(got) != tc.want || all != tc.all {
+			t.Errorf("since %v, limit %d: %v (all %v), want %s (all %v)", tc.since, tc.limit, got, all, tc.want, tc.all)
+		}
+	}
+}

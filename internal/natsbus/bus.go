@@ -428,36 +428,72 @@ func (b *Bus) PurgeConversation(ctx context.Context, convID string) error {
 
 // sequences lists the stream sequences of the messages on filter.
 func (b *Bus) sequences(ctx context.Context, s jetstream.Stream, filter string) ([]uint64, error) {
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
-	if err != nil {
-		return nil, err
-	}
 	var seqs []uint64
+	err := scan(ctx, s, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}}, -1, func(m jetstream.Msg) {
+		if meta, err := m.Metadata(); err == nil {
+			seqs = append(seqs, meta.Sequence.Stream)
+		}
+	})
+	return seqs, err
+}
+
+// MessagesSince returns the payloads of the messages stored on subject in
+// stream at since or later, oldest first, and whether that is all of them:
+// it reads none when there are more than limit.
+func (b *Bus) MessagesSince(ctx context.Context, stream, subject string, since time.Time, limit int) (data [][]byte, all bool, err error) {
+	s, err := b.js.Stream(ctx, stream)
+	if err != nil {
+		return nil, false, fmt.Errorf("natsbus: stream %s: %w", stream, err)
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since}
+	err = scan(ctx, s, cfg, max(limit, 0), func(m jetstream.Msg) { data = append(data, m.Data()) })
+	if errors.Is(err, errTooMany) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("natsbus: messages on %s: %w", subject, err)
+	}
+	return data, true, nil
+}
+
+var errTooMany = errors.New("natsbus: more messages than the limit")
+
+// scan hands each message an ordered consumer of cfg finds to fn, until it
+// has seen all that were there when it started (more than limit, when
+// limit >= 0: errTooMany).
+func scan(ctx context.Context, s jetstream.Stream, cfg jetstream.OrderedConsumerConfig, limit int, fn func(jetstream.Msg)) error {
+	cons, err := s.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	seen := 0
 	for {
 		info, err := cons.Info(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if info.NumPending == 0 {
-			return seqs, nil
+			return nil
+		}
+		if limit >= 0 && uint64(seen)+info.NumPending > uint64(limit) {
+			return errTooMany
 		}
 		batch, err := cons.Fetch(int(min(info.NumPending, 500)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n := 0
 		for m := range batch.Messages() {
-			if meta, err := m.Metadata(); err == nil {
-				seqs = append(seqs, meta.Sequence.Stream)
-			}
+			fn(m)
 			n++
 		}
 		if err := batch.Error(); err != nil {
-			return nil, err
+			return err
 		}
 		if n == 0 {
-			return seqs, nil
+			return nil
 		}
+		seen += n
 	}
 }
 
