@@ -234,9 +234,12 @@ func TestRecorderStoresEachMessageEventOnce(t *testing.T) {
 		}
 	}
 
-	// Accepted a second time (a later sequence): its first acceptance
-	// announced it.
-	if err := r.HandleBatch(ctx, []civicdesk.Delivery{delivery("msg_b1", "cv_b", 15)}); err != nil {
+	// Accepted a second time (a later sequence), long after the first (its
+	// event is older than what a redelivery looks back through): its first
+	// acceptance announced it.
+	repeat := delivery("msg_b1", "cv_b", 15)
+	repeat.Time = repeat.Time.Add(10 * time.Minute)
+	if err := r.HandleBatch(ctx, []civicdesk.Delivery{repeat}); err != nil {
 		t.Fatal(err)
 	}
 
