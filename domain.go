@@ -316,6 +316,10 @@ type ConsumerSpec struct {
 	// Parallel > 1 handles messages of different subjects (conversations)
 	// on that many goroutines at once; one subject's stay in order.
 	Parallel int
+	// Linger, for batch consumers, is how long to wait for more messages
+	// before taking a batch while messages come faster than one at a time
+	// (the previous batch held more than one); at a trickle nothing waits.
+	Linger time.Duration
 }
 
 // RoutingDecision explains one decision of the routing engine: which rule or

@@ -65,7 +65,8 @@ func (b *Bus) PublishAll(ctx context.Context, subjects []string, data [][]byte, 
 // once: it hands handler every message already waiting (at least one, at
 // most size) in stream order, and acknowledges them all when it returns nil.
 // Under light load a batch is one message, so nothing waits for a batch to
-// fill. On error the batch is offered once more, then message by message,
+// fill; under load, cfg.Linger lets a batch gather for that long first. On
+// error the batch is offered once more, then message by message,
 // so that a message that keeps failing waits for redelivery alone (an error
 // with code CodeInvalid drops it, as with Consume). The handler must be
 // idempotent, as with Consume.
@@ -149,6 +150,10 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 	}()
 	batch := make([]jetstream.Msg, 0, size)
 	ds := make([]civicdesk.Delivery, 0, size)
+	gathered := 0 // messages in the previous batch
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	defer linger.Stop()
 	for {
 		batch, ds = batch[:0], ds[:0]
 		msg, ok := <-msgs
@@ -156,6 +161,18 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 			return nil
 		}
 		batch = append(batch, msg)
+		if cfg.Linger > 0 && gathered > 1 {
+			// Messages are coming faster than one at a time: let more of
+			// them arrive (into msgs, waking no one) and take them in one
+			// batch, since each batch has a fixed cost (for the recorder,
+			// a SQLite commit). A select on msgs instead would wake this
+			// goroutine for every message.
+			linger.Reset(cfg.Linger)
+			select {
+			case <-linger.C:
+			case <-ctx.Done():
+			}
+		}
 	fill:
 		for len(batch) < size {
 			select {
@@ -168,6 +185,7 @@ func (b *Bus) ConsumeBatch(ctx context.Context, cfg civicdesk.ConsumerSpec, size
 				break fill
 			}
 		}
+		gathered = len(batch)
 		kept := batch[:0]
 		for _, msg := range batch {
 			meta, err := msg.Metadata()

@@ -219,3 +219,95 @@ func TestMessagesSince(t *testing.T) {
 		}
 	}
 }
+
+// With a linger, a batch gathers for that long while messages come faster
+// than one at a time (the previous batch held several), and is taken at
+// once after a batch of one.
+func TestConsumeBatchLingersUnderLoadOnly(t *testing.T) {
+	b := testBus(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const linger = 1500 * time.Millisecond
+	type batch struct {
+		data string
+		at   time.Time
+	}
+	got := make(chan batch, 10)
+	release := make(chan struct{})
+	first := true
+	handler := func(ctx context.Context, ds []civicdesk.Delivery) error {
+		var data []string
+		for _, d := range ds {
+			data = append(data, string(d.Data))
+		}
+		got <- batch{fmt.Sprint(data), time.Now()}
+		if first { // hold the first batch until more is waiting
+			first = false
+			<-release
+		}
+		return nil
+	}
+	go func() {
+		_ = b.ConsumeBatch(ctx, civicdesk.ConsumerSpec{Stream: civicdesk.StreamInbound, Durable: "linger", Linger: linger}, 100, handler)
+	}()
+	subject := civicdesk.InboundSubject("test", "cv_0")
+	publish := func(texts ...string) time.Time {
+		t.Helper()
+		subjects, data, ids := []string{}, [][]byte{}, []string{}
+		for _, text := range texts {
+			subjects, data, ids = append(subjects, subject), append(data, []byte(text)), append(ids, "")
+		}
+		if err := b.PublishAll(ctx, subjects, data, ids); err != nil {
+			t.Fatal(err)
+		}
+		return time.Now()
+	}
+	next := func(want string) batch {
+		t.Helper()
+		select {
+		case g := <-got:
+			if g.data != want {
+				t.Fatalf("batch %s, want %s", g.data, want)
+			}
+			return g
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no batch; want %s", want)
+			return batch{}
+		}
+	}
+
+	sent := publish("a")
+	if g := next("[a]"); g.at.Sub(sent) > linger/2 {
+		t.Fatalf("a lone message waited %v", g.at.Sub(sent))
+	}
+	publish("b", "c") // waiting while [a] is in hand
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c, err := b.js.Consumer(ctx, civicdesk.StreamInbound, "linger")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info, err := c.Info(ctx); err == nil && info.NumAckPending == 3 {
+			break // both delivered to this process
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b and c not delivered")
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // and handed to the batcher
+	close(release)
+	next("[b c]")
+	// The last batch held two: d waits for e, which comes well within the
+	// linger; without it d would go alone.
+	sent = publish("d")
+	time.Sleep(linger / 5)
+	publish("e")
+	if g := next("[d e]"); g.at.Sub(sent) < linger*9/10 {
+		t.Fatalf("batch taken %v after its first message, before the linger", g.at.Sub(sent))
+	}
+	publish("f")
+	next("[f]")
+	sent = publish("g") // after a batch of one: at once
+	if g := next("[g]"); g.at.Sub(sent) > linger/2 {
+		t.Fatalf("a message after a batch of one waited %v", g.at.Sub(sent))
+	}
+}

@@ -49,9 +49,9 @@ const DedupeWindow = 2 * time.Minute
 
 // InboundDedupeWindow is DedupeWindow for CD_INBOUND, shorter: there the
 // store is the dedupe of record (a message's id derives from its channel's
-// own id, and the recorder stores an id once and announces the stored
-// message again under the same CD_EVENTS id, which DedupeWindow guards), so
-// JetStream's index only spares a quick retry the trip to the recorder.
+// own id; the recorder stores an id once, and a message stored before from
+// another acceptance is not announced again), so JetStream's index only
+// spares a quick retry the trip to the recorder.
 const InboundDedupeWindow = 15 * time.Second
 
 // maxMsgsPerConversation bounds what CD_INBOUND and CD_EVENTS keep of one
