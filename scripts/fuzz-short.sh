@@ -25,6 +25,7 @@ if [ -n "${FUZZ_ALL:-}" ]; then
 		"./bot/pii FuzzRedact"
 		"./bot/local FuzzTriage"
 		"./cmd/civicdesk-load FuzzReadResponse"
+		"./channels/webchat FuzzMessageAcceptedJSON"
 	)
 fi
 

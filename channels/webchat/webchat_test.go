@@ -26,7 +26,7 @@ import (
 )
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	store *sqlitestore.Store
 	bus   *natsbus.Bus
@@ -36,7 +36,7 @@ type env struct {
 
 // newEnv runs the widget channel and the recorder on an embedded NATS and a
 // real SQLite store, behind an HTTP server.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -139,7 +139,7 @@ func (en *env) send(token, cmid, text string) messageAccepted {
 }
 
 type socket struct {
-	t      *testing.T
+	t      testing.TB
 	conn   *websocket.Conn
 	events chan civicdesk.Event
 	err    error // why reading ended, once events is closed

@@ -763,8 +763,13 @@ func (s *Store) InsertMessages(ctx context.Context, ms []civicdesk.Message) (ins
 	}
 	defer tx.Rollback()
 	stmt := tx.StmtContext(ctx, s.messagesInsert)
+	// The inserts go without ctx's cancellation, which the transaction
+	// keeps (database/sql rolls it back once ctx is done): for a context
+	// that can end, the driver starts a goroutine for every statement to
+	// watch it, a hand-off between threads per message.
+	insertCtx := context.WithoutCancel(ctx)
 	for i := range ms {
-		res, err := stmt.ExecContext(ctx, ms[i].ID, ms[i].ConversationID, int64(ms[i].Seq), docs[i])
+		res, err := stmt.ExecContext(insertCtx, ms[i].ID, ms[i].ConversationID, int64(ms[i].Seq), docs[i])
 		if err != nil {
 			return nil, mapErr(err, "insert messages")
 		}
