@@ -23,6 +23,7 @@ type Config struct {
 	NATSListen      string
 	NATSReplicas    string
 	MemoryLimit     string
+	GCPercent       string
 	TrustedProxies  string
 	MongoURI        string
 	MongoDatabase   string
@@ -79,6 +80,7 @@ func (c *Config) settings() []setting {
 		{"smtp-tls-key", "CIVICDESK_SMTP_TLS_KEY", "", "PEM key for inbound STARTTLS", &c.SMTPTLSKey},
 		{"trusted-proxies", "CIVICDESK_TRUSTED_PROXIES", "", "CIDRs of the load balancers whose X-Forwarded-For is believed (default: none; the TCP peer is the client)", &c.TrustedProxies},
 		{"memory-limit", "CIVICDESK_MEMORY_LIMIT", "400MiB", "soft memory limit of the Go runtime (off: none; GOMEMLIMIT wins)", &c.MemoryLimit},
+		{"gc-percent", "CIVICDESK_GC_PERCENT", "200", "heap growth between garbage collections, in percent of the live heap, under the memory limit (GOGC wins)", &c.GCPercent},
 		{"smtp-max-bytes", "CIVICDESK_SMTP_MAX_BYTES", "10485760", "largest inbound email in bytes (552 beyond)", &c.SMTPMaxBytes},
 		{"email-domain", "CIVICDESK_EMAIL_DOMAIN", "civicdesk.localhost", "domain of inbound email", &c.EmailDomain},
 		{"email-from", "CIVICDESK_EMAIL_FROM", "", "sender of outbound email (default help@<domain>)", &c.EmailFrom},
@@ -149,6 +151,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := parseMemoryLimit(c.MemoryLimit); err != nil {
 		errs = append(errs, fmt.Errorf("memory-limit (CIVICDESK_MEMORY_LIMIT) %q: %v", c.MemoryLimit, err))
+	}
+	if _, err := parseGCPercent(c.GCPercent); err != nil {
+		errs = append(errs, fmt.Errorf("gc-percent (CIVICDESK_GC_PERCENT) %q: %v", c.GCPercent, err))
 	}
 	if n, err := strconv.Atoi(c.NATSReplicas); err != nil || n < 1 || n > 5 {
 		errs = append(errs, fmt.Errorf("nats-replicas (CIVICDESK_NATS_REPLICAS) must be 1 to 5, not %q", c.NATSReplicas))

@@ -6,8 +6,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/civicdesk/civicdesk/internal/testworld"
 )
 
 func TestConfigPrecedenceFileEnvFlags(t *testing.T) {
@@ -68,6 +71,45 @@ func TestMemoryLimitSizes(t *testing.T) {
 		if _, err := parseMemoryLimit(in); err == nil {
 			t.Errorf("parseMemoryLimit(%q) accepted", in)
 		}
+	}
+}
+
+func TestGCPercentSetting(t *testing.T) {
+	for in, want := range map[string]int{"200": 200, " 100 ": 100, "25": 25, "1000": 1000} {
+		if got, err := parseGCPercent(in); err != nil || got != want {
+			t.Errorf("parseGCPercent(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "off", "-1", "0", "24", "1001", "2e2"} {
+		if _, err := parseGCPercent(in); err == nil {
+			t.Errorf("parseGCPercent(%q) accepted", in)
+		}
+	}
+	if _, err := parseConfig("t", []string{"--gc-percent", "5"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("--gc-percent 5 was accepted")
+	}
+	cfg, err := parseConfig("t", nil, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.GCPercent != "200" {
+		t.Fatalf("default gc-percent %q, %v; want 200", cfg.GCPercent, err)
+	}
+
+	// The setting reaches the runtime, unless GOGC is set, and is undone.
+	t.Setenv("GOGC", "") // restored after the test
+	os.Unsetenv("GOGC")
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	restore := applyGCPercent(300, testworld.Quiet())
+	if got := debug.SetGCPercent(300); got != 300 {
+		t.Errorf("GC percent %d after applying 300", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent %d after restoring, want 100", got)
+	}
+	t.Setenv("GOGC", "150")
+	applyGCPercent(300, testworld.Quiet())()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent %d with GOGC set; the setting must not apply", got)
 	}
 }
 

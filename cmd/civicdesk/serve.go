@@ -71,6 +71,8 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	// validated by parseConfig
 	memLimit, _ := parseMemoryLimit(cfg.MemoryLimit)
 	defer applyMemoryLimit(memLimit, log)()
+	gcPercent, _ := parseGCPercent(cfg.GCPercent)
+	defer applyGCPercent(gcPercent, log)()
 	if cfg.NATSURL == "" || cfg.MongoURI == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return fmt.Errorf("data dir: %w", err)
