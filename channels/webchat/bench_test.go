@@ -1,3 +1,5 @@
+//go:build unix
+
 package webchat
 
 import (
@@ -81,7 +83,8 @@ func BenchmarkSendAndRecord(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
 }
 
-// cpuTime is the CPU the process has used, user and system.
+// cpuTime is the CPU the process has used, user and system (getrusage,
+// hence unix only).
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
