@@ -246,7 +246,10 @@ type subHandler struct {
 // goroutines, the messages of one subject (one conversation) always on the
 // same goroutine in stream order. A nil error acknowledges; an error is
 // logged and the message is redelivered after a backoff. Shared across
-// replicas: each message is handled once.
+// replicas: each message is handled once. Once ctx is done, what it still
+// holds is handed back unhandled, for redelivery at once (to another replica,
+// or to this one when it restarts), and the handler's failures from ctx's
+// end are no failures of the message.
 func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler func(ctx context.Context, d civicdesk.Delivery) error) error {
 	if cfg.AckWait == 0 {
 		cfg.AckWait = 30 * time.Second
@@ -271,7 +274,24 @@ func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler f
 		it.Drain()
 	}()
 	log := b.log.With("consumer", cfg.Durable)
+	var handedBack atomic.Int64
+	defer func() { // runs last, after the lanes below have finished
+		if n := handedBack.Load(); n > 0 {
+			log.Info("stopped: messages in hand returned for redelivery", "count", n)
+		}
+	}()
+	handBack := func(msg jetstream.Msg) {
+		_ = msg.Nak()
+		handedBack.Add(1)
+	}
 	handle := func(msg jetstream.Msg) {
+		if ctx.Err() != nil {
+			// Shutting down: the iterator's drain still delivers what it
+			// had pulled; failing each against the ended context would
+			// log a warning apiece and delay its redelivery.
+			handBack(msg)
+			return
+		}
 		meta, err := msg.Metadata()
 		if err != nil {
 			log.Error("message without metadata", "err", err)
@@ -280,6 +300,10 @@ func (b *Bus) Consume(ctx context.Context, cfg civicdesk.ConsumerSpec, handler f
 		}
 		d := civicdesk.Delivery{Subject: msg.Subject(), Data: msg.Data(), Seq: meta.Sequence.Stream, Time: meta.Timestamp, NumDelivered: meta.NumDelivered}
 		if err := handler(ctx, d); err != nil {
+			if ctx.Err() != nil {
+				handBack(msg)
+				return
+			}
 			if civicdesk.ErrorCode(err) == civicdesk.CodeInvalid {
 				// Undecodable or impossible: retrying cannot help.
 				log.Error("dropping invalid message", "seq", d.Seq, "err", err)

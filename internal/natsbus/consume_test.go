@@ -3,6 +3,7 @@ package natsbus
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,6 +89,115 @@ func TestConsumeParallelKeepsEachConversationInOrder(t *testing.T) {
 	}
 	mu.Unlock()
 	cancel()
+	waitReturned(t, errc)
+}
+
+// levelCounter counts the log records at each level.
+type levelCounter struct {
+	mu     sync.Mutex
+	counts map[slog.Level]int
+}
+
+func (l *levelCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (l *levelCounter) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.counts[r.Level]++
+	return nil
+}
+func (l *levelCounter) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *levelCounter) WithGroup(string) slog.Handler      { return l }
+
+func (l *levelCounter) count(level slog.Level) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.counts[level]
+}
+
+// On shutdown Consume hands back what it holds without running the handler
+// on it or warning about it, and a consumer started later gets every
+// message at once rather than after a backoff or the ack wait.
+func TestConsumeHandsBackWhatItHoldsOnShutdown(t *testing.T) {
+	ns, err := StartServer(ServerConfig{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	logs := &levelCounter{counts: map[slog.Level]int{}}
+	b, err := Connect(context.Background(), Config{Embedded: ns}, slog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	const n = 60
+	subjects, data, ids := make([]string, n), make([][]byte, n), make([]string, n)
+	for i := range n {
+		subjects[i] = civicdesk.ConvSubject(civicdesk.VerbMessage, fmt.Sprintf("cv_%d", i%4))
+		data[i] = []byte(strconv.Itoa(i))
+		ids[i] = fmt.Sprintf("m_%d", i)
+	}
+	if err := b.PublishAll(context.Background(), subjects, data, ids); err != nil {
+		t.Fatal(err)
+	}
+	spec := civicdesk.ConsumerSpec{Stream: civicdesk.StreamEvents, Durable: "handback",
+		Filters: []string{civicdesk.ConvSubject(civicdesk.VerbMessage, "*")}, AckWait: 30 * time.Second}
+
+	// The first consumer is shut down in its first message, with the rest
+	// of the stream pulled and in hand.
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls atomic.Int32
+	errc := make(chan error, 1)
+	go func() {
+		errc <- b.Consume(ctx, spec, func(hctx context.Context, d civicdesk.Delivery) error {
+			if calls.Add(1) == 1 {
+				time.Sleep(200 * time.Millisecond) // let the pull fill up
+				cancel()
+				<-hctx.Done()
+				return hctx.Err()
+			}
+			return nil
+		})
+	}()
+	waitReturned(t, errc)
+	if c := calls.Load(); c != 1 {
+		t.Errorf("handler ran %d times, want once: nothing after shutdown began", c)
+	}
+	if w := logs.count(slog.LevelWarn) + logs.count(slog.LevelError); w != 0 {
+		t.Errorf("%d warnings or errors logged for a shutdown", w)
+	}
+
+	// The next consumer gets all of them, the interrupted one included,
+	// well within the ack wait.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	all := make(chan struct{})
+	go func() {
+		errc <- b.Consume(ctx2, spec, func(_ context.Context, d civicdesk.Delivery) error {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[string(d.Data)] = true
+			if len(seen) == n {
+				close(all)
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-all:
+	case <-time.After(5 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("the next consumer got %d of %d messages within 5 s", len(seen), n)
+	}
+	cancel2()
+	waitReturned(t, errc)
+}
+
+// waitReturned waits for a Consume whose context is done to return nil.
+func waitReturned(t *testing.T, errc <-chan error) {
+	t.Helper()
 	select {
 	case err := <-errc:
 		if err != nil {
