@@ -3,8 +3,13 @@ package webchat
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // echoJSON is what echo's ctx.JSON writes for v: encoding/json's Encoder,
@@ -73,4 +78,44 @@ func FuzzMessageAcceptedJSON(f *testing.F) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	})
+}
+
+// Through the handler: the 202 of a widget message has echo's JSON content
+// type and encoding/json's bytes, and ?pretty (which echo's JSON honours)
+// still gets them indented.
+func TestMessageAcceptedResponse(t *testing.T) {
+	en := newEnv(t)
+	token := en.session()
+	post := func(query, cmid string) (http.Header, []byte) {
+		t.Helper()
+		body := `{"clientMessageId":"` + cmid + `","text":"When is the next bulky waste pickup?"}`
+		req, _ := http.NewRequest("POST", en.url+"/api/v1/widget/messages"+query, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("send%s: %d %s", query, resp.StatusCode, data)
+		}
+		return resp.Header, data
+	}
+	header, data := post("", "accepted-1")
+	var a messageAccepted
+	if err := json.Unmarshal(data, &a); err != nil || a.MessageID == "" || a.ConversationID == "" {
+		t.Fatalf("202 body %s: %v", data, err)
+	}
+	if want := echoJSON(t, a); !bytes.Equal(data, want) {
+		t.Errorf("202 body\n got %s\nwant %s", data, want)
+	}
+	if ct := header.Get("Content-Type"); ct != echo.MIMEApplicationJSON {
+		t.Errorf("Content-Type %q, want %q", ct, echo.MIMEApplicationJSON)
+	}
+	_, pretty := post("?pretty", "accepted-2")
+	if !bytes.Contains(pretty, []byte("{\n  \"messageId\"")) {
+		t.Errorf("?pretty body not indented: %s", pretty)
+	}
 }
