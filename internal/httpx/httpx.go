@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -158,6 +159,12 @@ func Decode(data []byte, v any) error {
 	}
 	if dec.More() {
 		return civicdesk.Errorf(civicdesk.CodeInvalid, "the body has data after the JSON object")
+	}
+	if badText(data) {
+		return civicdesk.Errorf(civicdesk.CodeInvalid, "the body is not valid UTF-8")
+	}
+	if key, ok := misspeltKey(data, reflect.TypeOf(v)); ok {
+		return civicdesk.Errorf(civicdesk.CodeUnknownField, "unknown field %s", strconv.Quote(key))
 	}
 	return nil
 }
