@@ -213,8 +213,13 @@ func (c *Channel) inbound(ctx echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok, wait := c.perNumber.Take(in.From); !ok {
-		return httpx.RateLimited(ctx, wait, "too many texts from this number; wait a moment")
+	// STOP and START are honoured whatever the rate: Twilio does not retry a
+	// refused webhook, so a STOP refused here would be lost for good. (YES,
+	// a START only from a number that opted out, is limited as any text.)
+	if kw, ok := matchKeyword(in.Body, false); !ok || kw.action == actHelp {
+		if ok, wait := c.perNumber.Take(in.From); !ok {
+			return httpx.RateLimited(ctx, wait, "too many texts from this number; wait a moment")
+		}
 	}
 	rctx := ctx.Request().Context()
 	contactID, err := c.ensureContact(rctx, in.From)

@@ -278,6 +278,27 @@ func TestInboundRateLimitPerNumber(t *testing.T) {
 	}
 	// Another number is not held back by the first.
 	e.text("5559876543", "hello", "SM00000000000000000000000000000070")
+
+	// STOP and START are honoured whatever the rate: Twilio does not retry a
+	// refused webhook, so a STOP answered 429 would be lost, and texts would
+	// go on to a number that asked for none.
+	code, body := e.post(webhookPath, textParams(citizen, "STOP", "SM00000000000000000000000000000071"), "")
+	if code != http.StatusOK {
+		t.Fatalf("STOP with the number's rate spent: %d %s", code, body)
+	}
+	if _, err := e.store.GetRecord(context.Background(), KindOptOut, citizen); err != nil {
+		t.Fatalf("STOP with the number's rate spent was not recorded: %v", err)
+	}
+	if code, body := e.post(webhookPath, textParams(citizen, "START", "SM00000000000000000000000000000072"), ""); code != http.StatusOK {
+		t.Fatalf("START with the number's rate spent: %d %s", code, body)
+	}
+	if _, err := e.store.GetRecord(context.Background(), KindOptOut, citizen); !civicdesk.IsNotFound(err) {
+		t.Fatalf("START with the number's rate spent left the opt-out: %v", err)
+	}
+	// HELP is an ordinary text for the limit.
+	if code, _ := e.post(webhookPath, textParams(citizen, "HELP", "SM00000000000000000000000000000073"), ""); code != http.StatusTooManyRequests {
+		t.Fatalf("HELP with the number's rate spent: %d, want 429", code)
+	}
 }
 
 func TestOptOutFlow(t *testing.T) {
