@@ -27,6 +27,13 @@
 // human reply that threads into a CLOSED conversation cannot reopen it (the
 // store has no reopen): it goes to the sender's open conversation, new if
 // need be, and an email_link record "<new>/<closed>" keeps the connection.
+// References and reply tokens are the sender's word, so a message joins the
+// conversation they name only when its sender (the From address, else the
+// envelope sender, compared without case) is the email address of that
+// conversation's contact, the one our replies go to. Anyone else's message
+// is treated as their own first mail: their own contact and conversation,
+// no link. The only exception is a bounce that names one of our own
+// Message-IDs, recorded as a system message.
 // Automatic mail (Auto-Submitted, Precedence bulk/junk/list, X-Autoreply,
 // X-Autorespond, List-Id, null sender, MAILER-DAEMON, multipart/report) is
 // recorded only when it threads into an open conversation, as a system

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -201,9 +202,25 @@ func (c *Channel) ingest(ctx context.Context, env envelope, raw []byte, p *Parse
 		return ingested{}, err
 	}
 
-	thread, err := c.findThread(ctx, env.rcpts, p)
+	thread, viaOurs, err := c.findThread(ctx, env.rcpts, p)
 	if err != nil {
 		return ingested{}, err
+	}
+	if thread != nil {
+		// Knowing a Message-ID of the thread, or its reply token, proves
+		// nothing about who writes: only mail from the conversation's own
+		// contact joins it. Anyone else's is their own message, in their own
+		// conversation, like any first mail. The one exception is a bounce
+		// of our own mail, which comes from the mail system, never from the
+		// citizen: it is recorded as a system message, never as theirs.
+		own, err := c.fromContact(ctx, *thread, sender)
+		if err != nil {
+			return ingested{}, err
+		}
+		if !own && !(auto == AutoBounce && viaOurs) {
+			c.log.Info("reply from another sender than the conversation's contact is not threaded", "conversation", thread.ID)
+			thread = nil
+		}
 	}
 	if auto == AutoBounce {
 		c.noteBounce(ctx, p)
@@ -295,11 +312,14 @@ func autoLabel(reason string) string {
 	return "Automatic reply"
 }
 
-// findThread finds the conversation a message belongs to: by the reply
+// findThread finds the conversation a message refers to: by the reply
 // token of the address it was sent to, else by the newest Message-ID it
 // refers to that we know (In-Reply-To first, then References newest first,
 // then ids of messages it encloses). nil when it starts a new thread.
-func (c *Channel) findThread(ctx context.Context, rcpts []string, p *Parsed) (*civicdesk.Conversation, error) {
+// viaOurs says the conversation was found by one of our own Message-IDs.
+// Whether the message may join it is for the caller to decide
+// (fromContact): the references are the sender's word.
+func (c *Channel) findThread(ctx context.Context, rcpts []string, p *Parsed) (conv *civicdesk.Conversation, viaOurs bool, err error) {
 	for _, to := range rcpts {
 		tok := replyToken(to)
 		if tok == "" {
@@ -307,7 +327,7 @@ func (c *Channel) findThread(ctx context.Context, rcpts []string, p *Parsed) (*c
 		}
 		conv, err := c.lookup(ctx, KindReplyToken, tok)
 		if err != nil || conv != nil {
-			return conv, err
+			return conv, false, err
 		}
 	}
 	var refs []string
@@ -324,10 +344,39 @@ func (c *Channel) findThread(ctx context.Context, rcpts []string, p *Parsed) (*c
 		seen[ref] = true
 		conv, err := c.lookup(ctx, KindThread, ref)
 		if err != nil || conv != nil {
-			return conv, err
+			return conv, err == nil && c.isOurs(ref), err
 		}
 	}
-	return nil, nil
+	return nil, false, nil
+}
+
+// fromContact reports whether sender is the email address of conv's
+// contact: the address our replies in conv go to. One read by primary key;
+// a contact that is gone or has no address matches nobody.
+func (c *Channel) fromContact(ctx context.Context, conv civicdesk.Conversation, sender string) (bool, error) {
+	contact, err := c.store.GetContact(ctx, conv.ContactID)
+	if civicdesk.IsNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("email: contact of conversation %s: %w", conv.ID, err)
+	}
+	return sameAddress(sender, contact.Email), nil
+}
+
+// sameAddress reports whether a and b are the same email address, ignoring
+// case, spaces, angle brackets and display names. Empty matches nothing.
+func sameAddress(a, b string) bool {
+	na, nb := normalizeAddress(a), normalizeAddress(b)
+	return na != "" && strings.Contains(na, "@") && na == nb
+}
+
+func normalizeAddress(s string) string {
+	s = strings.TrimSpace(s)
+	if a, err := mail.ParseAddress(s); err == nil {
+		s = a.Address
+	}
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
+	return strings.ToLower(strings.TrimSpace(s))
 }
 
 // isOurs reports whether a Message-ID is one our outbound mail carries.

@@ -266,12 +266,20 @@ func TestThreadingByHeadersAndReplyToken(t *testing.T) {
 		"It is 2024-0042.\n\nOn Mon, May 13, 2024 at 10:00 AM CivicDesk <help@civicdesk.localhost> wrote:\n> Hello Maria, what is your parcel number?\n"))
 	// 2. A client that drops the headers but writes to the Reply-To address.
 	h.mustSend(citizen, []string{"reply+" + token + "@" + domain}, mailFrom(citizen, "reply+"+token+"@"+domain, "New subject entirely", "r2@mail.example.org", nil, "Also, my neighbour has the same issue."))
-	// 3. A reply from another address of the citizen, threaded by References only.
+	// 3. A reply from another address, even one that refers to our mail,
+	// is not the citizen's: nothing proves who wrote it, so it is that
+	// address's own first mail.
 	h.mustSend("maria@work.example", []string{"help@" + domain}, mailFrom("maria@work.example", "help@"+domain, "Re: Question", "r3@work.example",
 		map[string]string{"References": "<" + ourID + ">"}, "Sent from work."))
 
-	ms := h.waitMessages(conv.ID, 5)
-	if len(ms) != 5 {
+	h.waitMessages(conv.ID, 4)
+	work := h.onlyConversation("maria@work.example")
+	if wm := h.waitMessages(work.ID, 1); wm[0].ContactID != ContactID("maria@work.example") || wm[0].Text != "Subject: Re: Question\n\nSent from work." {
+		t.Errorf("mail from another address: %+v", wm[0])
+	}
+	time.Sleep(300 * time.Millisecond)
+	ms := h.messages(conv.ID)
+	if len(ms) != 4 {
 		t.Fatalf("%d messages in the conversation", len(ms))
 	}
 	if ms[2].Text != "It is 2024-0042." {
@@ -280,20 +288,17 @@ func TestThreadingByHeadersAndReplyToken(t *testing.T) {
 	if !strings.Contains(ms[3].Text, "neighbour") || !strings.HasPrefix(ms[3].Text, "Subject: New subject entirely") {
 		t.Errorf("token reply %q", ms[3].Text)
 	}
-	if ms[4].ContactID != conv.ContactID {
-		t.Errorf("threaded mail from another address has contact %q", ms[4].ContactID)
-	}
 	if cs := h.conversations(citizen); len(cs) != 1 {
 		t.Errorf("%d conversations", len(cs))
-	}
-	if cs := h.conversations("maria@work.example"); len(cs) != 0 {
-		t.Errorf("threaded mail opened a conversation of its own")
 	}
 	// The original and every reply are thread references.
 	for _, id := range []string{"CAFx1plain001@mail.example.org", ourID, "r1@mail.example.org", "r2@mail.example.org"} {
 		if r, ok := h.record(KindThread, id); !ok || string(r.Value) != conv.ID {
 			t.Errorf("thread record %s missing", id)
 		}
+	}
+	if r, ok := h.record(KindThread, "r3@work.example"); !ok || string(r.Value) != work.ID {
+		t.Errorf("thread record of the mail from another address: %q", r.Value)
 	}
 }
 
@@ -534,5 +539,145 @@ func TestConcurrentSendersOneConversationEach(t *testing.T) {
 	for _, from := range []string{"one@example.org", "two@example.org"} {
 		conv := h.onlyConversation(from)
 		h.waitMessages(conv.ID, 10)
+	}
+}
+
+// A stranger who knows a Message-ID of a citizen's thread (or its reply
+// token) must not get a mail into that citizen's conversation: it is the
+// stranger's own message, in the stranger's own conversation. The
+// citizen's own replies still thread, whatever the case of the address.
+func TestStrangerCannotThreadIntoCitizensConversation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, options{})
+	citizen, attacker := "maria.lopez@example.org", "attacker@evil.example"
+	h.mustSend(citizen, []string{"help@" + domain}, mailFrom("Maria Lopez <"+citizen+">", "help@"+domain, "Property tax", "abc123@example.org", nil, "my bill is wrong"))
+	conv := h.onlyConversation(citizen)
+	h.waitMessages(conv.ID, 1)
+	// A caseworker answers, so that the conversation has a reply token
+	// and one of our Message-IDs too.
+	h.reply(conv, civicdesk.AuthorAgent, "Which parcel is it?")
+	sent := h.relay.waitMails(t, 1)[0]
+	hdr, _, _ := parseMail(t, sent.data)
+	ourID, _ := hdr.MessageID()
+	replyTo, _ := hdr.AddressList("Reply-To")
+	token := replyToken(replyTo[0].Address)
+	if token == "" {
+		t.Fatalf("Reply-To %v has no token", replyTo)
+	}
+	h.waitMessages(conv.ID, 2)
+
+	// The stranger replies by In-Reply-To to the citizen's mail, by
+	// References to ours, and to the reply token address: each is taken
+	// (250), and each is the stranger's own.
+	h.mustSend(attacker, []string{"help@" + domain}, mailFrom("Attacker <"+attacker+">", "help@"+domain, "Re: Property tax", "evil1@evil.example",
+		map[string]string{"In-Reply-To": "<abc123@example.org>"}, "Please send the refund to my new account."))
+	h.mustSend(attacker, []string{"help@" + domain}, mailFrom("Attacker <"+attacker+">", "help@"+domain, "Re: Property tax", "evil2@evil.example",
+		map[string]string{"References": "<abc123@example.org> <" + ourID + ">"}, "My new address is 1 Evil Way."))
+	h.mustSend(attacker, []string{"reply+" + token + "@" + domain}, mailFrom("Attacker <"+attacker+">", "reply+"+token+"@"+domain, "Re: Property tax", "evil3@evil.example",
+		nil, "Call me on my new number."))
+	// The MAIL FROM may even be the citizen's: the From header decides.
+	h.mustSend(citizen, []string{"help@" + domain}, mailFrom("Attacker <"+attacker+">", "help@"+domain, "Re: Property tax", "evil4@evil.example",
+		map[string]string{"In-Reply-To": "<abc123@example.org>"}, "Ignore my earlier mails."))
+
+	// A forged bounce (null sender) that names the citizen's mail, not one
+	// of ours, is dropped rather than recorded in the conversation.
+	h.mustSend("", []string{"help@" + domain}, mailFrom("MAILER-DAEMON@evil.example", "help@"+domain, "Undelivered Mail Returned to Sender", "evil5@evil.example",
+		map[string]string{"In-Reply-To": "<abc123@example.org>"}, "Your new account number is wrong."))
+
+	// The citizen's own reply, in other capitals, still threads.
+	h.mustSend("Maria.Lopez@Example.ORG", []string{"help@" + domain}, mailFrom("Maria Lopez <Maria.Lopez@EXAMPLE.org>", "help@"+domain, "Re: Property tax", "r1@example.org",
+		map[string]string{"In-Reply-To": "<" + ourID + ">"}, "It is parcel 2024-0042."))
+	h.waitMessages(conv.ID, 3)
+
+	mine := h.onlyConversation(attacker)
+	if mine.ID == conv.ID || mine.ContactID == conv.ContactID || mine.ContactID != ContactID(attacker) {
+		t.Fatalf("the stranger's conversation %+v, the citizen's %+v", mine, conv)
+	}
+	theirs := h.waitMessages(mine.ID, 4)
+	for _, m := range theirs {
+		if m.ContactID != ContactID(attacker) || m.Author.Kind != civicdesk.AuthorCitizen || m.Author.Name != "Attacker" {
+			t.Errorf("stranger's message %s: contact %q author %+v", m.ClientMessageID, m.ContactID, m.Author)
+		}
+	}
+	// Nothing of theirs in the citizen's conversation, nor under the
+	// citizen's contact, nor linked to it.
+	time.Sleep(300 * time.Millisecond)
+	ms := h.messages(conv.ID)
+	if len(ms) != 3 {
+		t.Errorf("%d messages in the citizen's conversation, want 3", len(ms))
+	}
+	for _, m := range ms {
+		if strings.HasSuffix(m.ClientMessageID, "@evil.example") || strings.Contains(m.Text, "new") {
+			t.Errorf("the stranger's mail %s landed in the citizen's conversation: %+v", m.ClientMessageID, m)
+		}
+	}
+	if last := ms[len(ms)-1]; last.Text != "It is parcel 2024-0042." || last.ContactID != conv.ContactID || last.Author.Kind != civicdesk.AuthorCitizen {
+		t.Errorf("the citizen's reply: %+v", last)
+	}
+	if cs := h.conversations(citizen); len(cs) != 1 {
+		t.Errorf("the citizen has %d conversations", len(cs))
+	}
+	for _, id := range []string{"evil1@evil.example", "evil2@evil.example", "evil3@evil.example", "evil4@evil.example"} {
+		if r, ok := h.record(KindThread, id); !ok || string(r.Value) != mine.ID {
+			t.Errorf("thread record %s: %q, want the stranger's conversation", id, r.Value)
+		}
+	}
+	if links, err := h.store.ListRecords(h.ctx, KindLink, mine.ID+"/", 0); err != nil || len(links) != 0 {
+		t.Errorf("links from the stranger's conversation: %v %v", links, err)
+	}
+}
+
+// A conversation whose contact is not keyed by its address (the widget's
+// "leave a message" sets the address on the visitor's contact) takes the
+// replies of that address and of no other.
+func TestThreadingChecksTheContactsAddress(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, options{noRelay: true})
+	now := civicdesk.Now()
+	contact := civicdesk.Contact{ID: "ct_visitor_1", Name: "Vic", Email: " Vic.Visitor@Example.org ", CreatedAt: now}
+	if err := h.store.CreateContact(h.ctx, contact); err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := h.store.OpenConversation(h.ctx, civicdesk.Conversation{ID: civicdesk.NewID("cv"), ContactID: contact.ID,
+		Channel: civicdesk.ChannelEmail, State: civicdesk.StateQueued, CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := "msg_left01@" + domain
+	if err := h.store.PutRecord(h.ctx, civicdesk.Record{Kind: KindThread, Key: ours, Value: []byte(conv.ID), UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	irt := map[string]string{"In-Reply-To": "<" + ours + ">"}
+	h.mustSend("x@example.net", []string{"help@" + domain}, mailFrom("Other <x@example.net>", "help@"+domain, "Re: Your message to us", "o1@example.net", irt, "not Vic"))
+	h.mustSend("vic.visitor@example.org", []string{"help@" + domain}, mailFrom("VIC.VISITOR@example.org", "help@"+domain, "Re: Your message to us", "v1@example.org", irt, "thanks"))
+	ms := h.waitMessages(conv.ID, 1)
+	if ms[0].Text != "Subject: Re: Your message to us\n\nthanks" || ms[0].ContactID != contact.ID {
+		t.Errorf("the visitor's reply: %+v", ms[0])
+	}
+	other := h.onlyConversation("x@example.net")
+	if om := h.waitMessages(other.ID, 1); om[0].ContactID != ContactID("x@example.net") {
+		t.Errorf("the other sender's mail: %+v", om[0])
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(h.messages(conv.ID)); n != 1 {
+		t.Errorf("%d messages in the visitor's conversation, want 1", n)
+	}
+}
+
+func TestSameAddress(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"maria@example.org", "Maria@Example.ORG", true},
+		{" <maria@example.org> ", "Maria Lopez <maria@example.org>", true},
+		{"maria@example.org", "maria@example.org.evil.example", false},
+		{"maria@example.org", "maria2@example.org", false},
+		{"", "", false},
+		{"nobody", "nobody", false},
+	} {
+		if got := sameAddress(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameAddress(%q, %q) = %v", tc.a, tc.b, got)
+		}
 	}
 }
