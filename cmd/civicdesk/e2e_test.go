@@ -316,5 +316,10 @@ func TestSignInLockoutSameForUnknownAccounts(t *testing.T) {
 	if answers["agent2@demo.gov"] != answers["ghost@demo.gov"] {
 		t.Fatalf("lockout answers differ: %q vs %q", answers["agent2@demo.gov"], answers["ghost@demo.gov"])
 	}
+	// The account is locked, not the spelling: sign-in ignores case and
+	// surrounding spaces, so the lock does too.
+	if got := anon.do("POST", "/api/v1/desk/login", map[string]string{"email": " AGENT2@Demo.gov ", "password": DemoPassword}, &e); got != 429 {
+		t.Fatalf("a locked account signed in with its email in capitals: %d, want 429", got)
+	}
 	login(t, base, "agent3@demo.gov") // others are not locked out
 }
