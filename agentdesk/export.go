@@ -155,7 +155,7 @@ func (d *Desk) stats(c echo.Context) error {
 	if ratings > 0 {
 		rating = float64(ratingSum) / float64(ratings)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"since": from.UTC().Format(time.RFC3339), "conversations": total, "containedByBot": contained,
+	return c.JSON(http.StatusOK, map[string]any{"since": from.UTC().Format(civicdesk.TimeLayout), "conversations": total, "containedByBot": contained,
 		"containmentRate": rate, "averageFirstResponseSeconds": avg(first, nFirst), "averageHandleSeconds": avg(handle, nHandle),
 		"ratings": ratings, "averageRating": rating})
 }

@@ -332,7 +332,7 @@ func (d *Desk) history(c echo.Context) error {
 	for i, t := range times {
 		out[i] = d.sampleAt(t, convs)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"since": from.Format(time.RFC3339), "stepSeconds": int(step / time.Second),
+	return c.JSON(http.StatusOK, map[string]any{"since": from.UTC().Format(civicdesk.TimeLayout), "stepSeconds": int(step / time.Second),
 		"windowSeconds": int(slWindow / time.Second), "samples": out})
 }
 

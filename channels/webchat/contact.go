@@ -141,6 +141,9 @@ func (c *Channel) contactPost(ctx echo.Context) error {
 		ctx.Response().Header().Set("Retry-After", ratelimit.RetryAfter(wait))
 		return c.renderContact(ctx, http.StatusTooManyRequests, "Too many messages from this address; wait a moment and try again.")
 	}
+	if _, _, err := c.checkMessage(r.PostForm.Get("clientMessageId"), r.PostForm.Get("text")); err != nil {
+		return c.renderContact(ctx, http.StatusBadRequest, "Please write a message of 1 to 4,000 characters.") // and make no visitor of it
+	}
 	rctx := r.Context()
 	contactID, ok := c.visitorFromCookie(ctx)
 	if !ok {

@@ -26,6 +26,15 @@ type Availability struct {
 	OpensAt *time.Time `json:"opensAt,omitempty"`
 }
 
+// MarshalJSON writes opensAt as the API writes times.
+func (a Availability) MarshalJSON() ([]byte, error) {
+	type plain Availability
+	return json.Marshal(struct {
+		plain
+		OpensAt *civicdesk.JSONTime `json:"opensAt,omitempty"`
+	}{plain(a), (*civicdesk.JSONTime)(a.OpensAt)})
+}
+
 // Availability states.
 const (
 	AvailOpen        = "open"

@@ -181,8 +181,10 @@ func (c *Channel) createSession(ctx echo.Context) error {
 		return httpx.RateLimited(ctx, wait, "too many new sessions from this address; wait a moment")
 	}
 	var req sessionRequest
-	if err := httpx.Bind(ctx, &req, 8<<10); err != nil {
-		return err
+	if ctx.Request().ContentLength != 0 { // every field is optional, and so is the body
+		if err := httpx.Bind(ctx, &req, 8<<10); err != nil {
+			return err
+		}
 	}
 	for field, v := range map[string]string{"name": req.Name, "email": req.Email, "phone": req.Phone, "locale": req.Locale, "pageUrl": req.PageURL} {
 		if utf8.RuneCountInString(v) > 500 {
@@ -230,6 +232,15 @@ type messageAccepted struct {
 	CreatedAt *time.Time `json:"createdAt,omitempty"`
 }
 
+// MarshalJSON writes createdAt as the API writes times (civicdesk.TimeLayout).
+func (a messageAccepted) MarshalJSON() ([]byte, error) {
+	type plain messageAccepted
+	return json.Marshal(struct {
+		plain
+		CreatedAt *civicdesk.JSONTime `json:"createdAt,omitempty"`
+	}{plain(a), (*civicdesk.JSONTime)(a.CreatedAt)})
+}
+
 // appendJSON appends a as encoding/json (and echo's JSON, with its final
 // newline) would write it, byte for byte, without the reflection and the
 // dozen allocations that costs on every message accepted. It reports false,
@@ -241,7 +252,7 @@ func (a messageAccepted) appendJSON(b []byte) ([]byte, bool) {
 		return b, false
 	}
 	if a.CreatedAt != nil {
-		if y := a.CreatedAt.Year(); y < 0 || y > 9999 {
+		if y := a.CreatedAt.UTC().Year(); y < 0 || y > 9999 {
 			return b, false
 		}
 	}
@@ -256,7 +267,7 @@ func (a messageAccepted) appendJSON(b []byte) ([]byte, bool) {
 	}
 	if a.CreatedAt != nil {
 		b = append(b, `,"createdAt":"`...)
-		b = a.CreatedAt.AppendFormat(b, time.RFC3339Nano) // as MarshalJSON: digits and "-:.TZ+"
+		b = a.CreatedAt.UTC().AppendFormat(b, civicdesk.TimeLayout) // as MarshalJSON: digits and "-:.TZ"
 		b = append(b, '"')
 	}
 	return append(b, "}\n"...), true
@@ -299,24 +310,24 @@ func (c *Channel) postMessage(ctx echo.Context) error {
 // accept validates a citizen's message and returns once JetStream has it.
 // With socketID, that socket is not sent the message's echo (noecho.go).
 func (c *Channel) accept(rctx context.Context, contactID, cmid, text, socketID string) (messageAccepted, error) {
-	text = strings.TrimSpace(text)
-	cmid = strings.TrimSpace(cmid)
-	if cmid == "" || len(cmid) > 128 {
-		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeInvalid, "clientMessageId is required (a UUID, at most 128 characters)")
-	}
-	if text == "" {
-		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeInvalid, "text is empty")
-	}
-	if !utf8.ValidString(text) {
-		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeInvalid, "text is not valid UTF-8")
-	}
-	if utf8.RuneCountInString(text) > c.cfg.MaxText {
-		return messageAccepted{}, civicdesk.Errorf(civicdesk.CodeTooLarge, "text is longer than %d characters", c.cfg.MaxText)
-	}
-	id := channels.MessageID(string(civicdesk.ChannelWebchat), contactID, cmid)
-	convID, err := c.openConversation(rctx, contactID)
+	cmid, text, err := c.checkMessage(cmid, text)
 	if err != nil {
 		return messageAccepted{}, err
+	}
+	id := channels.MessageID(string(civicdesk.ChannelWebchat), contactID, cmid)
+	convID, open := c.convs.get(contactID)
+	if !open {
+		// Before opening a conversation (the cache knows none open): a retry
+		// of a message stored before, whose conversation has closed since,
+		// gets its answer again and opens nothing.
+		if orig, err := c.store.GetMessage(rctx, id); err == nil && orig.ContactID == contactID {
+			return messageAccepted{MessageID: id, ConversationID: orig.ConversationID}, nil
+		} else if err != nil && !civicdesk.IsNotFound(err) {
+			return messageAccepted{}, err
+		}
+		if convID, err = c.openConversation(rctx, contactID); err != nil {
+			return messageAccepted{}, err
+		}
 	}
 	m := civicdesk.Message{ID: id, ConversationID: convID, ContactID: contactID, Author: civicdesk.Author{Kind: civicdesk.AuthorCitizen},
 		Text: text, CreatedAt: civicdesk.Now(), Channel: civicdesk.ChannelWebchat, ClientMessageID: cmid}
@@ -340,6 +351,26 @@ func (c *Channel) accept(rctx context.Context, contactID, cmid, text, socketID s
 		} // not recorded yet: it went to the conversation open now
 	}
 	return messageAccepted{MessageID: id, ConversationID: convID}, nil
+}
+
+// checkMessage returns a citizen's message id and text trimmed, or why
+// they cannot be taken.
+func (c *Channel) checkMessage(cmid, text string) (string, string, error) {
+	text = strings.TrimSpace(text)
+	cmid = strings.TrimSpace(cmid)
+	if cmid == "" || len(cmid) > 128 {
+		return "", "", civicdesk.Errorf(civicdesk.CodeInvalid, "clientMessageId is required (a UUID, at most 128 characters)")
+	}
+	if text == "" {
+		return "", "", civicdesk.Errorf(civicdesk.CodeInvalid, "text is empty")
+	}
+	if !utf8.ValidString(text) {
+		return "", "", civicdesk.Errorf(civicdesk.CodeInvalid, "text is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(text) > c.cfg.MaxText {
+		return "", "", civicdesk.Errorf(civicdesk.CodeTooLarge, "text is longer than %d characters", c.cfg.MaxText)
+	}
+	return cmid, text, nil
 }
 
 // openConversation returns the id of the contact's open widget conversation,

@@ -205,6 +205,21 @@ func (s *socket) waitFor(what string, ok func(civicdesk.Event) bool) civicdesk.E
 // desk or routing on another replica would: stored, then announced) is not
 // used again once the citizen could know it closed; the citizen's own close
 // takes effect at once.
+// Every field of a session is optional, and so is the body.
+func TestSessionWithoutBody(t *testing.T) {
+	en := newEnv(t)
+	var s struct {
+		VisitorToken string `json:"visitorToken"`
+		ContactID    string `json:"contactId"`
+	}
+	if code := en.do("POST", "/api/v1/widget/sessions", "", nil, &s); code != 201 || s.VisitorToken == "" || s.ContactID == "" {
+		t.Fatalf("session without a body: %d %+v", code, s)
+	}
+	if code := en.do("POST", "/api/v1/widget/sessions", "", map[string]string{"Name": "x"}, nil); code != 400 {
+		t.Fatalf("session with a misspelt field: %d, want 400", code)
+	}
+}
+
 func TestConversationCacheFollowsCloses(t *testing.T) {
 	en := newEnv(t)
 	tok := en.session()
@@ -250,6 +265,28 @@ func TestConversationCacheFollowsCloses(t *testing.T) {
 	fourth := en.send(tok, "c4", "one more thing")
 	if fourth.ConversationID == third.ConversationID || fourth.ConversationID == first.ConversationID {
 		t.Fatalf("after the citizen's close the message went to %s", fourth.ConversationID)
+	}
+
+	// A retry when no conversation is open gets the same ids and opens none.
+	ws.waitFor("c4", func(ev civicdesk.Event) bool { return ev.Message != nil && ev.Message.ClientMessageID == "c4" })
+	if code := en.do("POST", "/api/v1/widget/conversation/close", tok, nil, nil); code != 200 {
+		t.Fatalf("close: %d", code)
+	}
+	if again := en.send(tok, "c4", "one more thing"); again != fourth {
+		t.Fatalf("retry of c4 with nothing open answered %+v, first %+v", again, fourth)
+	}
+	cv4, err := en.store.GetConversation(ctx, fourth.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, err := en.store.ListConversations(ctx, civicdesk.ConversationFilter{ContactID: cv4.ContactID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		if c.State != civicdesk.StateClosed {
+			t.Fatalf("the retry opened conversation %s (%s)", c.ID, c.State)
+		}
 	}
 }
 

@@ -52,6 +52,16 @@ func TestContactPageWithoutJavaScript(t *testing.T) {
 	if code := post(url.Values{"text": {"forged"}, "clientMessageId": {"x1"}}); code != 400 {
 		t.Fatalf("post without token = %d", code)
 	}
+	// An empty message is refused, and makes no visitor (no cookie, no contact).
+	if code := post(url.Values{"text": {"  "}, "clientMessageId": {field(body, "clientMessageId")}, "csrf": {field(body, "csrf")}}); code != 400 {
+		t.Fatalf("empty post = %d", code)
+	}
+	contactURL, _ := url.Parse(base + "/contact")
+	for _, ck := range jar.Cookies(contactURL) {
+		if ck.Name == "cd_visitor" {
+			t.Fatal("an empty post was given a visitor cookie")
+		}
+	}
 	text := "I need an agent about my <script>alert(1)</script> property tax bill"
 	form := url.Values{"text": {text}, "clientMessageId": {field(body, "clientMessageId")}, "csrf": {field(body, "csrf")}}
 	if code := post(form); code != 200 { // 303 followed to the page
