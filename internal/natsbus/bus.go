@@ -141,7 +141,7 @@ func (b *Bus) retry(ctx context.Context, call func(context.Context) error) error
 		err := call(cctx)
 		cancel()
 		var apiErr *jetstream.APIError
-		if err == nil || errors.As(err, &apiErr) || errors.Is(err, jetstream.ErrBucketNotFound) || ctx.Err() != nil {
+		if err == nil || errors.As(err, &apiErr) && !clusterForming(apiErr) || errors.Is(err, jetstream.ErrBucketNotFound) || ctx.Err() != nil {
 			return err
 		}
 		b.log.Warn("JetStream call failed, retrying", "err", err)
@@ -151,6 +151,19 @@ func (b *Bus) retry(ctx context.Context, call func(context.Context) error) error
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// clusterForming reports the answers of a JetStream cluster whose servers
+// are still finding each other or electing a leader (as when replicas and
+// NATS start together): worth asking again, unlike other API errors.
+func clusterForming(e *jetstream.APIError) bool {
+	switch e.ErrorCode {
+	case 10005, // no suitable peers for placement (a peer not yet seen)
+		10008, // JetStream system temporarily unavailable
+		10009: // not the leader
+		return true
+	}
+	return false
 }
 
 // Publish publishes data to subject on JetStream with msgID as Nats-Msg-Id
