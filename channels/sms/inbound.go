@@ -287,6 +287,7 @@ type keyword struct {
 
 var keywords = map[string]keywordAction{
 	"STOP": actStop, "STOPALL": actStop, "UNSUBSCRIBE": actStop, "CANCEL": actStop, "END": actStop, "QUIT": actStop,
+	"OPTOUT": actStop, "REVOKE": actStop, // Twilio's defaults since the FCC's 2025 revocation rules
 	"START": actStart, "YES": actStart, "UNSTOP": actStart,
 	"HELP": actHelp, "INFO": actHelp,
 }

@@ -408,6 +408,7 @@ func TestMatchKeyword(t *testing.T) {
 	}{
 		{"STOP", false, "STOP"}, {" stop\t", false, "STOP"}, {"Stop", true, "STOP"}, {"stopall", false, "STOPALL"},
 		{"UNSUBSCRIBE", false, "UNSUBSCRIBE"}, {"cancel", false, "CANCEL"}, {"end", false, "END"}, {"Quit", false, "QUIT"},
+		{"optout", false, "OPTOUT"}, {"Revoke", false, "REVOKE"}, {"opt out", false, ""},
 		{"start", true, "START"}, {"START", false, "START"}, {"unstop", true, "UNSTOP"}, {"yes", true, "YES"},
 		{"yes", false, ""}, {"help", false, "HELP"}, {"INFO", true, "INFO"},
 		{"stop.", false, ""}, {"please stop", false, ""}, {"ſtop", false, ""}, {"STOP STOP", false, ""}, {"", false, ""},
