@@ -240,7 +240,7 @@ func (d *Desk) staff(next echo.HandlerFunc) echo.HandlerFunc {
 			return d.apiTokenAuth(c, secret, next)
 		}
 		if secret == "" {
-			secret = c.QueryParam("token")
+			secret = httpx.SocketToken(c.Request())
 		}
 		if secret == "" {
 			if ck, err := c.Cookie(SessionCookie); err == nil {

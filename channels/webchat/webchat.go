@@ -151,7 +151,7 @@ func (c *Channel) visitor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ctx echo.Context) error {
 		secret := httpx.Bearer(ctx.Request())
 		if secret == "" {
-			secret = ctx.QueryParam("token")
+			secret = httpx.SocketToken(ctx.Request())
 		}
 		if secret == "" {
 			return httpx.ErrUnauthenticated

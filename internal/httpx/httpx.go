@@ -195,5 +195,15 @@ func Bearer(r *http.Request) string {
 	return ""
 }
 
+// SocketToken returns the ?token= of a WebSocket upgrade, the one request a
+// browser cannot give an Authorization header; "" for any other request, so
+// that secrets stay out of URLs (and proxy logs and history) elsewhere.
+func SocketToken(r *http.Request) string {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return ""
+	}
+	return r.URL.Query().Get("token")
+}
+
 // ErrUnauthenticated is the answer for missing or bad credentials.
 var ErrUnauthenticated = civicdesk.Errorf(civicdesk.CodeUnauthenticated, "sign in first: missing or invalid credentials")
