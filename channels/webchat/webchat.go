@@ -76,10 +76,13 @@ type Channel struct {
 
 	perVisitor *ratelimit.Limiter
 	perIP      *ratelimit.Limiter
-	convLocks  sync.Map // contact id → *sync.Mutex: one open per contact at a time
-	convs      *convCache
-	avail      availCache
-	names      *nameCache
+	// transcripts per address: each mails the citizen's text from the
+	// agency's address to whatever address was given, unverified.
+	transcripts *ratelimit.Limiter
+	convLocks   sync.Map // contact id → *sync.Mutex: one open per contact at a time
+	convs       *convCache
+	avail       availCache
+	names       *nameCache
 }
 
 // New returns the widget channel. Call Run to start its fan-out.
@@ -95,6 +98,7 @@ func New(cfg Config, store Store, bus Bus, log *slog.Logger) (*Channel, error) {
 	if cfg.RateLimit {
 		c.perVisitor = ratelimit.New(5, 20)
 		c.perIP = ratelimit.New(2, 30)
+		c.transcripts = ratelimit.New(1.0/60, 10)
 	}
 	c.hub = newHub(c.log)
 	c.names = newNameCache(store)
@@ -550,6 +554,9 @@ func (c *Channel) closeConversation(ctx echo.Context) error {
 	if req.TranscriptEmail != "" {
 		if _, err := mail.ParseAddress(req.TranscriptEmail); err != nil || len(req.TranscriptEmail) > 254 {
 			return civicdesk.Errorf(civicdesk.CodeInvalid, "transcriptEmail is not an email address")
+		}
+		if ok, wait := c.transcripts.Take(ctx.RealIP()); !ok {
+			return httpx.RateLimited(ctx, wait, "too many transcripts asked for from this address; wait a few minutes")
 		}
 	}
 	conv, err := c.currentConversation(rctx, contactID)

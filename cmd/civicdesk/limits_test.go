@@ -184,6 +184,37 @@ func TestEveryLimiterAnswers429WithRetryAfterAndStoresNothing(t *testing.T) {
 		t.Fatal("sign-in was never limited")
 	}
 
+	// Transcripts by email, per address: 10 at once, then one a minute (each
+	// mails the citizen's text, from the agency, to an address nobody
+	// checked). A close refused for it closes nothing.
+	for i := 0; ; i++ {
+		resp, data := hit(t, "POST", base+"/api/v1/widget/sessions", "", "application/json", []byte(`{}`), nil)
+		var s session
+		if resp.StatusCode != 201 || json.Unmarshal(data, &s) != nil {
+			t.Fatalf("transcript session %d = %d %s", i, resp.StatusCode, data)
+		}
+		body := fmt.Sprintf(`{"clientMessageId":%q,"text":"transcript please"}`, uuid(900+i))
+		if resp, data := hit(t, "POST", base+"/api/v1/widget/messages", s.VisitorToken, "application/json", []byte(body), nil); resp.StatusCode != 202 {
+			t.Fatalf("transcript message %d = %d %s", i, resp.StatusCode, data)
+		}
+		resp, data = hit(t, "POST", base+"/api/v1/widget/conversation/close", s.VisitorToken, "application/json", []byte(`{"transcriptEmail":"me@example.org"}`), nil)
+		if resp.StatusCode == 200 {
+			if i >= 10 {
+				t.Fatal("transcripts were never limited")
+			}
+			continue
+		}
+		if resp.StatusCode != 429 || i < 10 {
+			t.Fatalf("transcript %d = %d %s", i, resp.StatusCode, data)
+		}
+		checkRetryAfter(t, "transcripts per address", resp, 60)
+		var h history
+		if resp, data := hit(t, "GET", base+"/api/v1/widget/messages", s.VisitorToken, "", nil, nil); resp.StatusCode != 200 || json.Unmarshal(data, &h) != nil || h.State == "closed" {
+			t.Fatalf("after a refused transcript: %d %s", resp.StatusCode, data)
+		}
+		break
+	}
+
 	// Widget sessions, per address: 30 at once, then 2 a second; the
 	// availability check shares the budget.
 	before := count(t, db, `SELECT count(*) FROM contacts`)
