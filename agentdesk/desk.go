@@ -801,8 +801,8 @@ func (d *Desk) typing(c echo.Context) error {
 	if req.Typing {
 		reason = "typing"
 	}
-	slim := civicdesk.Conversation{ID: cv.ID, ContactID: cv.ContactID, Channel: cv.Channel, State: cv.State, DepartmentID: cv.DepartmentID, AssignedAgentID: cv.AssignedAgentID}
-	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &slim, Author: &civicdesk.Author{Kind: civicdesk.AuthorAgent, Name: a.Name, ID: a.ID}, Reason: reason, At: civicdesk.Now()})
+	head := cv.Head() // what message events carry of it, no zero times
+	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &head, Author: &civicdesk.Author{Kind: civicdesk.AuthorAgent, Name: a.Name, ID: a.ID}, Reason: reason, At: civicdesk.Now()})
 	_ = d.bus.PublishCore(civicdesk.TypingSubject(cv.ID), data)
 	return c.NoContent(http.StatusNoContent)
 }

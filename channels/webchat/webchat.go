@@ -665,13 +665,12 @@ func (c *Channel) typing(ctx echo.Context) error {
 }
 
 func publishTyping(bus Bus, conv civicdesk.Conversation, who civicdesk.Author, typing bool) {
-	slim := civicdesk.Conversation{ID: conv.ID, ContactID: conv.ContactID, Channel: conv.Channel, State: conv.State,
-		DepartmentID: conv.DepartmentID, AssignedAgentID: conv.AssignedAgentID}
+	head := conv.Head() // what message events carry of it, no zero times
 	reason := "stopped"
 	if typing {
 		reason = "typing"
 	}
-	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &slim, Author: &who, Reason: reason, At: civicdesk.Now()})
+	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &head, Author: &who, Reason: reason, At: civicdesk.Now()})
 	_ = bus.PublishCore(civicdesk.TypingSubject(conv.ID), data)
 }
 
