@@ -59,7 +59,7 @@ func TestNoEchoToTheSocketThatSent(t *testing.T) {
 			t.Errorf("socketId %q: %d, want 400", bad, code)
 		}
 	}
-	if code := en.do("GET", "/api/v1/widget/ws?socket=bad%20name&token="+token, "", nil, nil); code != 400 {
+	if code := en.do("GET", "/api/v1/widget/ws?socket=bad%20name", token, nil, nil); code != 400 {
 		t.Errorf("socket with a bad name: %d, want 400", code)
 	}
 }
