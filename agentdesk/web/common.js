@@ -52,6 +52,26 @@ export function h(tag, props = {}, ...kids) {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+// keepFocus runs rebuild, which replaces what is inside container, and puts
+// a keyboard user's focus back where it was: on the new element with the
+// same data-key, else on the container's first control, else on the
+// container itself; never at the top of the page, as removing the focused
+// element would leave it.
+export function keepFocus(container, rebuild) {
+  const active = document.activeElement;
+  const inside = active && active !== container && container.contains(active);
+  const key = inside ? active.dataset.key : undefined;
+  rebuild();
+  if (!inside || container.contains(document.activeElement)) return;
+  let next = key ? container.querySelector(`[data-key="${CSS.escape(key)}"]`) : null;
+  next = next || container.querySelector('a[href], button:not([disabled]), select, input, textarea');
+  if (!next) {
+    container.tabIndex = -1;
+    next = container;
+  }
+  next.focus({ preventScroll: true });
+}
+
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));

@@ -3,7 +3,7 @@
 // WebSocket.
 import {
   api, h, $, uuid, duration, since, clock, CHANNELS, departmentNames,
-  setupSignIn, currentAgent, whenSignedOut, Socket, setupStatus
+  setupSignIn, currentAgent, whenSignedOut, Socket, setupStatus, keepFocus
 } from './common.js';
 
 const S = {
@@ -142,7 +142,7 @@ function waitingSince(c) { return c.state === 'queued' ? c.queuedAt || c.created
 function item(c) {
   const n = S.unread.get(c.id) || 0;
   const urgent = c.triage && c.triage.urgency && c.triage.urgency !== 'normal';
-  const link = h('a', { href: '#/c/' + encodeURIComponent(c.id), class: 'conv-link', 'aria-current': c.id === S.openId ? 'true' : null },
+  const link = h('a', { href: '#/c/' + encodeURIComponent(c.id), class: 'conv-link', 'data-key': 'c:' + c.id, 'aria-current': c.id === S.openId ? 'true' : null },
     h('span', { class: 'line1' },
       h('span', { class: 'chan', text: `${CHANNELS[c.channel] || c.channel} · ${deptName(c.departmentId)}` }),
       urgent ? h('span', { class: 'urgent', text: c.triage.urgency === 'emergency' ? 'Emergency' : 'High' }) : null,
@@ -154,7 +154,7 @@ function item(c) {
 
 function renderList(ul, map, count, empty) {
   const list = [...map.values()].sort((a, b) => (b.priority || 0) - (a.priority || 0) || Date.parse(waitingSince(a)) - Date.parse(waitingSince(b)));
-  ul.replaceChildren(...list.map(item));
+  keepFocus(ul, () => ul.replaceChildren(...list.map(item)));
   count.textContent = list.length ? `(${list.length})` : '';
   empty.hidden = list.length > 0;
 }
@@ -165,19 +165,19 @@ function offerItem(c) {
   const left = Math.max(0, Math.round((Date.parse(c.offerExpiresAt) - Date.now()) / 1000));
   const label = `${CHANNELS[c.channel] || c.channel} · ${deptName(c.departmentId)}`;
   return h('li', { class: 'offer' },
-    h('a', { href: '#/c/' + encodeURIComponent(c.id), class: 'conv-link' },
+    h('a', { href: '#/c/' + encodeURIComponent(c.id), class: 'conv-link', 'data-key': 'c:' + c.id },
       h('span', { class: 'line1' }, h('span', { class: 'chan', text: label }),
         isNaN(left) ? null : h('span', { class: 'age countdown', 'data-expires': c.offerExpiresAt, text: `${left} s left` })),
       h('span', { class: 'preview', dir: 'auto', text: c.lastMessage || '…' })),
     h('span', { class: 'offer-actions' },
-      h('button', { type: 'button', class: 'primary small', text: 'Accept', 'aria-label': 'Accept ' + label, onclick: () => acceptConversation(c.id) }),
-      h('button', { type: 'button', class: 'quiet small', text: 'Decline', 'aria-label': 'Decline ' + label, onclick: () => declineConversation(c.id) })));
+      h('button', { type: 'button', class: 'primary small', text: 'Accept', 'aria-label': 'Accept ' + label, 'data-key': 'accept:' + c.id, onclick: () => acceptConversation(c.id) }),
+      h('button', { type: 'button', class: 'quiet small', text: 'Decline', 'aria-label': 'Decline ' + label, 'data-key': 'decline:' + c.id, onclick: () => declineConversation(c.id) })));
 }
 
 function renderLists() {
   const offers = offered();
   el.offersBox.hidden = offers.length === 0;
-  el.offers.replaceChildren(...offers.map(offerItem));
+  keepFocus(el.offers, () => el.offers.replaceChildren(...offers.map(offerItem)));
   el.offersCount.textContent = offers.length ? `(${offers.length})` : '';
   const queue = new Map([...S.queue].filter(([, c]) => !offers.includes(c)));
   renderList(el.mine, S.mine, el.mineCount, el.mineEmpty);
@@ -216,6 +216,11 @@ function onEvent(ev) {
     if (known && m.author && m.author.kind === 'citizen') {
       known.lastMessage = preview(m.text);
       if (m.conversationId !== S.openId || document.hidden) S.unread.set(m.conversationId, (S.unread.get(m.conversationId) || 0) + 1);
+      // The open conversation's log speaks for itself; one of my others
+      // would otherwise change only a badge and the title.
+      if (m.conversationId !== S.openId && S.mine.has(m.conversationId)) {
+        announce(`New message in your ${CHANNELS[known.channel] || known.channel} conversation, ${deptName(known.departmentId)}.`);
+      }
     }
     if (m.conversationId === S.openId) addMessage(m);
     if (known) renderLists(); else if (c && (c.assignedAgentId === S.me.id || c.state === 'queued')) refreshSoon();
@@ -637,6 +642,7 @@ el.closePanel.addEventListener('submit', async (e) => {
     S.queue.delete(id);
     togglePanel(el.closeToggle, el.closePanel, false);
     if (S.openId === id) { S.open = conversation; renderHead(); el.title.focus(); }
+    announce('Conversation closed.');
     refreshLists();
   } catch (err) {
     el.replyError.textContent = 'Could not close: ' + err.message;

@@ -2,7 +2,7 @@
 // charts, live. It polls every few seconds and refreshes at once when the
 // desk WebSocket reports a change. Any conversation opens read-only here
 // (history and triage, no reply box) and can be reassigned.
-import { api, h, $, duration, since, clock, CHANNELS, departmentNames, setupSignIn, currentAgent, whenSignedOut, Socket, setupStatus } from './common.js';
+import { api, h, $, duration, since, clock, CHANNELS, departmentNames, setupSignIn, currentAgent, whenSignedOut, Socket, setupStatus, keepFocus } from './common.js';
 
 const S = { me: null, depts: {}, socket: null, timer: 0, soon: 0, busy: false, agents: [], viewing: '', seen: new Set(), histAt: 0, histTimer: 0, goal: 0.8 };
 const POLL_MS = 3000;
@@ -122,7 +122,8 @@ async function refresh() {
 function renderOpen(convs) {
   convs.sort((a, b) => (a.state === b.state ? 0 : a.state === 'queued' ? -1 : 1) || Date.parse(a.queuedAt || a.createdAt) - Date.parse(b.queuedAt || b.createdAt));
   $('#open-empty').hidden = convs.length > 0;
-  $('#open tbody').replaceChildren(...convs.map((c) => {
+  const body = $('#open tbody');
+  keepFocus(body, () => body.replaceChildren(...convs.map((c) => {
     const words = c.lastMessage || '…';
     const from = c.state === 'queued' ? c.queuedAt || c.createdAt : c.assignedAt || c.createdAt;
     return h('tr', { class: c.id === S.viewing ? 'current' : null },
@@ -132,8 +133,8 @@ function renderOpen(convs) {
       h('td', { text: c.state === 'queued' ? (c.offeredAgentId ? 'offered' : 'waiting') : c.state }),
       h('td', { text: agentName(c.assignedAgentId || c.offeredAgentId) || '—' }),
       h('td', { class: 'num', text: duration(since(from)) }),
-      h('td', {}, h('button', { type: 'button', class: 'quiet small', text: 'View', 'aria-label': `View conversation: ${words.slice(0, 60)}`, onclick: () => view(c.id, true) })));
-  }));
+      h('td', {}, h('button', { type: 'button', class: 'quiet small', text: 'View', 'aria-label': `View conversation: ${words.slice(0, 60)}`, 'data-key': 'view:' + c.id, onclick: () => view(c.id, true) })));
+  })));
 }
 
 // ---- read-only view and reassign ----
@@ -222,8 +223,11 @@ $('#reassign').addEventListener('submit', async (e) => {
   const agentId = $('#reassign-agent').value;
   if (!id || !agentId) return;
   $('#viewer-error').textContent = '';
+  // Busy, not disabled: disabling the focused button would drop a keyboard
+  // user's focus to the top of the page.
   const button = $('#reassign button[type=submit]');
-  button.disabled = true;
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  button.setAttribute('aria-disabled', 'true');
   try {
     const { conversation } = await api('POST', `/supervisor/conversations/${encodeURIComponent(id)}/assign`, { agentId });
     if (S.viewing === id && conversation) { S.viewed = conversation; viewerMeta(); }
@@ -232,7 +236,7 @@ $('#reassign').addEventListener('submit', async (e) => {
   } catch (err) {
     $('#viewer-error').textContent = 'Could not reassign: ' + err.message;
   } finally {
-    button.disabled = false;
+    button.removeAttribute('aria-disabled');
   }
 });
 $('#viewer-close').addEventListener('click', () => {

@@ -27,15 +27,14 @@ var contactPage = template.Must(template.New("contact").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{{if .Open}}<meta http-equiv="refresh" content="20">{{end}}
 <title>Contact us — City services</title>
 <link rel="stylesheet" href="/widget/demo.css">
 </head>
 <body>
 <main id="main">
 <h1>Contact us</h1>
-<p>Write to us here and a caseworker will answer on this page. The first replies come from an automated assistant; write "agent" at any time to reach a person.{{if .Open}} This page refreshes itself every 20 seconds.{{end}}</p>
-{{if .Error}}<p role="alert"><strong>{{.Error}}</strong></p>{{end}}
+<p>Write to us here and a caseworker will answer on this page. The first replies come from an automated assistant; write "agent" at any time to reach a person.{{if .Open}} To see new replies, use "Check for replies" below.{{end}}</p>
+{{if .Error}}<p role="alert" id="text-error"><strong>{{.Error}}</strong></p>{{end}}
 {{if .Messages}}
 <h2>Your conversation</h2>
 <ol aria-label="Messages">
@@ -46,7 +45,7 @@ var contactPage = template.Must(template.New("contact").Parse(`<!doctype html>
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="clientMessageId" value="{{.ClientMessageID}}">
 <p><label for="text">Your message</label><br>
-<textarea id="text" name="text" rows="5" cols="50" maxlength="4000" required></textarea></p>
+<textarea id="text" name="text" rows="5" cols="50" maxlength="4000" required{{if .Error}} aria-invalid="true" aria-describedby="text-error" autofocus{{end}}></textarea></p>
 <p><button type="submit">Send</button></p>
 </form>
 <p><a href="/contact">Check for replies</a></p>

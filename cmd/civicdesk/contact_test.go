@@ -40,6 +40,11 @@ func TestContactPageWithoutJavaScript(t *testing.T) {
 	if !strings.Contains(body, `<label for="text">`) || strings.Contains(body, "<script") {
 		t.Fatalf("the form is not a plain labelled form:\n%s", body)
 	}
+	// No timed refresh (WCAG 2.2.1): it wiped what was being typed and sent
+	// a screen reader back to the top of the page.
+	if strings.Contains(strings.ToLower(body), "http-equiv=\"refresh\"") {
+		t.Fatal("the page refreshes itself")
+	}
 	post := func(form url.Values) int {
 		resp, err := browser.PostForm(base+"/contact", form)
 		if err != nil {
@@ -52,9 +57,16 @@ func TestContactPageWithoutJavaScript(t *testing.T) {
 	if code := post(url.Values{"text": {"forged"}, "clientMessageId": {"x1"}}); code != 400 {
 		t.Fatalf("post without token = %d", code)
 	}
-	// An empty message is refused, and makes no visitor (no cookie, no contact).
-	if code := post(url.Values{"text": {"  "}, "clientMessageId": {field(body, "clientMessageId")}, "csrf": {field(body, "csrf")}}); code != 400 {
-		t.Fatalf("empty post = %d", code)
+	// An empty message is refused, the error tied to the box it is about,
+	// and makes no visitor (no cookie, no contact).
+	resp, err := browser.PostForm(base+"/contact", url.Values{"text": {"  "}, "clientMessageId": {field(body, "clientMessageId")}, "csrf": {field(body, "csrf")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errPage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(errPage), `aria-describedby="text-error"`) || !strings.Contains(string(errPage), `id="text-error"`) {
+		t.Fatalf("empty post = %d:\n%s", resp.StatusCode, errPage)
 	}
 	contactURL, _ := url.Parse(base + "/contact")
 	for _, ck := range jar.Cookies(contactURL) {

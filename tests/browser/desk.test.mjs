@@ -11,6 +11,7 @@ import { startServer, launchBrowser, watch, axe, signIn, until, PASSWORD } from 
 
 let srv;
 let browser;
+const POLL_MS = 3000; // the console's refresh (supervisor.js)
 const contexts = [];
 
 // Records every Notification the page creates (the real one is still made),
@@ -323,21 +324,37 @@ describe('desk and supervisor console', { concurrency: false }, () => {
   it('any conversation opens read-only on the console, and reassign moves it', { timeout: 90000 }, async () => {
     const c = await citizen('I want to talk to a person about my water bill, reassign test');
     await until(async () => (await conversationState(c.conversationId)).assignedAgentId === 'ag_agent1', { timeout: 15000, message: 'agent1 to get it' });
+    // The desk rebuilds its lists on every event without losing a keyboard
+    // user's place, and says what came in for one of my other conversations.
+    const link = desk.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /reassign test/ });
+    await link.focus();
+    await c.say('One more detail about the bill, reassign test');
+    await until(async () => /New message in your Web chat conversation/.test(await desk.locator('#announce').innerText()), { timeout: 10000, message: 'the new message announced' });
+    assert.equal(await desk.evaluate(() => document.activeElement.dataset.key), 'c:' + c.conversationId, 'focus stays on the conversation link');
+
     const open = sup.getByRole('table', { name: 'Open conversations' });
     const row = open.getByRole('row', { name: /reassign test/ });
     await row.waitFor({ timeout: 10000 });
-    await row.getByRole('button', { name: /View/ }).click();
+    // The console's table is refreshed every few seconds; a focused button
+    // keeps its focus through it.
+    await row.getByRole('button', { name: /View/ }).focus();
+    await sup.waitForTimeout(POLL_MS + 1000);
+    assert.equal(await sup.evaluate(() => document.activeElement.dataset.key), 'view:' + c.conversationId, 'focus stays on View');
+    await sup.keyboard.press('Enter');
     const viewer = sup.getByRole('region', { name: /read-only/ });
     await viewer.waitFor();
-    await viewer.getByRole('log', { name: 'Messages' }).getByText(/reassign test/).waitFor();
+    await viewer.getByRole('log', { name: 'Messages' }).getByText(/One more detail about the bill, reassign test/).waitFor();
     assert.match(await viewer.innerText(), /Urgency/, 'the triage shows');
     assert.equal(await sup.getByRole('textbox', { name: 'Reply' }).count(), 0, 'no reply box');
     assert.equal(await sup.getByRole('textbox').count(), 0, 'nothing to type into');
     await noViolations(sup, '/desk/supervisor with a conversation open read-only');
 
     await viewer.getByRole('combobox', { name: 'Reassign to' }).selectOption('ag_agent5');
-    await viewer.getByRole('button', { name: 'Reassign' }).click();
+    const reassign = viewer.getByRole('button', { name: 'Reassign' });
+    await reassign.focus();
+    await sup.keyboard.press('Enter');
     await until(async () => (await conversationState(c.conversationId)).assignedAgentId === 'ag_agent5', { timeout: 15000, message: 'the reassignment' });
+    assert.ok(await reassign.evaluate((b) => b === document.activeElement), 'focus stays on Reassign while it works');
     await until(async () => /Eli Haddad/.test(await row.innerText()), { message: 'the console to show the new agent' });
     await until(async () => /Reassigned to Eli Haddad/.test(await sup.locator('#announce').innerText()), { timeout: 5000, message: 'the reassignment announcement' });
     // agent1's desk loses it, live.
