@@ -189,6 +189,12 @@ describe('CivicDesk web UI', { concurrency: false }, () => {
     const sup = await supervisor();
     noProblems(sup);
     await check(sup, '/desk/supervisor signed in');
+    // At 320 px the console reflows: no sideways scrolling of the page
+    // (WCAG 1.4.10); wide tables scroll in their own boxes.
+    await sup.setViewportSize({ width: 320, height: 640 });
+    await until(async () => (await sup.evaluate(() => document.documentElement.scrollWidth)) <= 320,
+      { timeout: 3000, message: 'the console to fit 320 px' });
+    await sup.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('queues and lists update live as citizens wait and are answered', { timeout: 90000 }, async () => {
