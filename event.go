@@ -33,3 +33,14 @@ type Event struct {
 type InboundMessage struct {
 	Message Message `json:"message"`
 }
+
+// TypingEvent says who is typing (or stopped) in conv, which it carries as
+// message events do (its head: no triage, no zero times).
+func TypingEvent(conv Conversation, who Author, typing bool) Event {
+	head := conv.Head()
+	reason := "stopped"
+	if typing {
+		reason = "typing"
+	}
+	return Event{Type: "typing", Conversation: &head, Author: &who, Reason: reason, At: Now()}
+}

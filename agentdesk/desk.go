@@ -797,12 +797,7 @@ func (d *Desk) typing(c echo.Context) error {
 		return err
 	}
 	a := current(c)
-	reason := "stopped"
-	if req.Typing {
-		reason = "typing"
-	}
-	head := cv.Head() // what message events carry of it, no zero times
-	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &head, Author: &civicdesk.Author{Kind: civicdesk.AuthorAgent, Name: a.Name, ID: a.ID}, Reason: reason, At: civicdesk.Now()})
+	data, _ := json.Marshal(civicdesk.TypingEvent(cv, civicdesk.Author{Kind: civicdesk.AuthorAgent, Name: a.Name, ID: a.ID}, req.Typing))
 	_ = d.bus.PublishCore(civicdesk.TypingSubject(cv.ID), data)
 	return c.NoContent(http.StatusNoContent)
 }

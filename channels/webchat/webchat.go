@@ -255,11 +255,7 @@ func (a messageAccepted) appendJSON(b []byte) ([]byte, bool) {
 	if !plainJSONString(a.MessageID) || !plainJSONString(a.ConversationID) {
 		return b, false
 	}
-	if a.CreatedAt != nil {
-		if y := a.CreatedAt.UTC().Year(); y < 0 || y > 9999 {
-			return b, false
-		}
-	}
+	n := len(b)
 	b = append(b, `{"messageId":"`...)
 	b = append(b, a.MessageID...)
 	b = append(b, `","conversationId":"`...)
@@ -271,7 +267,10 @@ func (a messageAccepted) appendJSON(b []byte) ([]byte, bool) {
 	}
 	if a.CreatedAt != nil {
 		b = append(b, `,"createdAt":"`...)
-		b = a.CreatedAt.UTC().AppendFormat(b, civicdesk.TimeLayout) // as MarshalJSON: digits and "-:.TZ"
+		var err error
+		if b, err = civicdesk.JSONTime(*a.CreatedAt).AppendText(b); err != nil { // as MarshalJSON: digits and "-:.TZ"
+			return b[:n], false
+		}
 		b = append(b, '"')
 	}
 	return append(b, "}\n"...), true
@@ -665,12 +664,7 @@ func (c *Channel) typing(ctx echo.Context) error {
 }
 
 func publishTyping(bus Bus, conv civicdesk.Conversation, who civicdesk.Author, typing bool) {
-	head := conv.Head() // what message events carry of it, no zero times
-	reason := "stopped"
-	if typing {
-		reason = "typing"
-	}
-	data, _ := json.Marshal(civicdesk.Event{Type: "typing", Conversation: &head, Author: &who, Reason: reason, At: civicdesk.Now()})
+	data, _ := json.Marshal(civicdesk.TypingEvent(conv, who, typing))
 	_ = bus.PublishCore(civicdesk.TypingSubject(conv.ID), data)
 }
 
