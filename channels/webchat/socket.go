@@ -135,7 +135,11 @@ func (cl *client) resume(replayed map[string]struct{}) {
 	start := len(cl.queue) > 0 && !cl.closed
 	cl.writing = start
 	if !cl.closed {
-		cl.ping = time.AfterFunc(keepAliveEvery, cl.keepAlive)
+		// The first after half the period to a whole one, at random:
+		// sockets opened together (every widget reconnecting after a
+		// restart, or a load test's) would otherwise send theirs in the
+		// same moment every 30 s, thousands of writes at once.
+		cl.ping = time.AfterFunc(spread(keepAliveEvery), cl.keepAlive)
 	}
 	cl.mu.Unlock()
 	if start {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -379,7 +380,8 @@ func (c *Channel) checkMessage(cmid, text string) (string, string, error) {
 // openConversation returns the id of the contact's open widget conversation,
 // opening one if needed. The id is cached: a conversation stays open until a
 // conversation.closed event (from any replica) or this channel's own close
-// drops it from the cache, and an entry lives at most a minute besides.
+// drops it from the cache, and an entry lives at most a minute besides
+// (half a minute to a minute: see spread).
 func (c *Channel) openConversation(ctx context.Context, contactID string) (string, error) {
 	if id, ok := c.convs.get(contactID); ok {
 		return id, nil
@@ -442,7 +444,7 @@ func (cc *convCache) put(contactID, convID string, gen uint64) {
 	if len(cc.m) >= 200000 {
 		clear(cc.m)
 	}
-	cc.m[contactID] = cachedConv{id: convID, expires: time.Now().Add(cc.ttl)}
+	cc.m[contactID] = cachedConv{id: convID, expires: time.Now().Add(spread(cc.ttl))}
 }
 
 // forget drops the contact's entry if it names convID (or always, when
@@ -679,8 +681,22 @@ type tokenCache struct {
 
 type cachedToken struct {
 	contactID string
-	expires   time.Time
-	checked   time.Time
+	expires   time.Time // the token's
+	recheck   time.Time // when to read the token from the store again
+}
+
+// tokenRecheck is about how often a cached token is read again from the
+// store, so that one revoked or erased elsewhere stops working here.
+const tokenRecheck = time.Minute
+
+// spread returns a lifetime for a cache entry made now: between half of d
+// and d, at random. Visitors arrive together (a page that goes live, a
+// campaign, a restart that reconnects every widget at once); if their
+// entries all lasted d, they would all be read again from the store in the
+// same second, a minute later and every minute after. Under load that
+// burst of reads stalled every send for a second or two (docs/benchmarks.md).
+func spread(d time.Duration) time.Duration {
+	return d/2 + rand.N(d/2+1)
 }
 
 func newTokenCache(store Store, ttl time.Duration) *tokenCache {
@@ -696,7 +712,7 @@ func (tc *tokenCache) lookup(ctx context.Context, secret string) (string, bool) 
 	tc.mu.Lock()
 	ct, ok := tc.m[hash]
 	tc.mu.Unlock()
-	if ok && now.Before(ct.expires) && now.Sub(ct.checked) < time.Minute {
+	if ok && now.Before(ct.expires) && now.Before(ct.recheck) {
 		return ct.contactID, true
 	}
 	t, err := tc.store.GetToken(ctx, hash)
@@ -714,7 +730,7 @@ func (tc *tokenCache) lookup(ctx context.Context, secret string) (string, bool) 
 	if len(tc.m) > 200000 {
 		clear(tc.m)
 	}
-	tc.m[hash] = cachedToken{contactID: t.SubjectID, expires: t.ExpiresAt, checked: now}
+	tc.m[hash] = cachedToken{contactID: t.SubjectID, expires: t.ExpiresAt, recheck: now.Add(spread(tokenRecheck))}
 	tc.mu.Unlock()
 	return t.SubjectID, true
 }
