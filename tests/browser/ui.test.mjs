@@ -247,6 +247,53 @@ describe('CivicDesk web UI', { concurrency: false }, () => {
     noProblems(citizen);
   });
 
+  it('what the log already shows is not announced again: a reload, a language switch', { timeout: 90000 }, async () => {
+    const { citizen, desk, deskLog } = await conversation();
+    // Note, for every change to the widget's log, whether the log was a
+    // live region (aria-live) when the change was made.
+    await citizen.addInitScript(() => {
+      window.logChanges = [];
+      new MutationObserver((_, watch) => {
+        const log = document.getElementById('civicdesk-widget')?.shadowRoot?.querySelector('.log');
+        if (!log) return;
+        watch.disconnect();
+        new MutationObserver((records) => {
+          for (const r of records) window.logChanges.push(log.getAttribute('aria-live'));
+        }).observe(log, { childList: true, subtree: true, characterData: true });
+      }).observe(document, { childList: true, subtree: true });
+    });
+    const changes = () => citizen.evaluate(() => window.logChanges.splice(0));
+    const liveAgain = (w) => until(async () => (await w.log.getAttribute('aria-live')) === 'polite', { message: 'the log to be live again' });
+
+    await citizen.reload();
+    let w = await openWidget(citizen);
+    await w.log.getByText(REPLY).waitFor();
+    let seen = await changes();
+    assert.ok(seen.length >= 2, `the history was drawn (${seen.length} changes)`);
+    assert.deepEqual([...new Set(seen)], ['off'], 'the history came back with the log not live');
+    await liveAgain(w);
+
+    await w.dialog.getByRole('combobox', { name: 'Language' }).selectOption('es');
+    await w.dialog.getByRole('button', { name: 'Enviar' }).waitFor();
+    await w.dialog.getByRole('combobox', { name: 'Idioma' }).selectOption('en');
+    w = await widget(citizen);
+    await w.send.waitFor();
+    seen = await changes();
+    assert.ok(seen.length >= 2, `the log was redrawn in the new language (${seen.length} changes)`);
+    assert.deepEqual([...new Set(seen)], ['off'], 'the redrawn log was not live');
+    await liveAgain(w);
+
+    // A new message is announced as before.
+    const more = 'One more thing: the meter number is on the bill.';
+    await desk.getByRole('textbox', { name: 'Reply' }).fill(more);
+    await desk.getByRole('button', { name: 'Send' }).click();
+    await deskLog.getByText(more).waitFor();
+    await w.log.getByText(more).waitFor();
+    seen = await changes();
+    assert.ok(seen.length >= 1 && seen.every((v) => v === 'polite'), `a new message was added to a live log (${seen})`);
+    noProblems(citizen);
+  });
+
   it('a server restart mid-conversation loses and doubles nothing', { timeout: 90000 }, async () => {
     const { citizen, desk, deskLog } = await conversation();
     const w = await widget(citizen);

@@ -75,6 +75,22 @@ describe('citizen widget', { concurrency: false }, () => {
     if (srv) await srv.close();
   });
 
+  it("a citizen downloads the words of their own language only", { timeout: 60000 }, async () => {
+    for (const [lang, launcher, modules] of [['fr', /Discuter avec nous/, ['fr.js']], ['en', /Chat with us/, []]]) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.problems = watch(page);
+      const loaded = [];
+      page.on('request', (r) => { const m = /\/widget\/i18n\/([^/?]+)$/.exec(r.url()); if (m) loaded.push(m[1]); });
+      await page.goto(`${srv.url}/?lang=${lang}`);
+      await page.getByRole('button', { name: launcher }).waitFor();
+      assert.deepEqual(loaded, modules, `language modules loaded for ${lang}`);
+      noProblems(page);
+      await context.close();
+    }
+  });
+
   it('with no one available, a citizen leaves a message with the keyboard', { timeout: 90000 }, async () => {
     // No caseworker has signed in: the widget says so, in every language.
     const ar = await newPage('ar');

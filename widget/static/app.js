@@ -1,6 +1,6 @@
 // The CivicDesk chat widget, mounted by /widget.js in an open shadow root.
 // Message text is data: it is only ever set with textContent.
-import { STRINGS, RTL, pick } from './i18n.js';
+import { EN, LANGS, RTL, pick, load } from './i18n.js';
 
 const KEY = 'civicdesk.session';
 const OUTBOX = 'civicdesk.outbox';
@@ -69,7 +69,7 @@ export function mount(opts, api, queue) {
   const emit = (type, detail) => (listeners[type] || []).forEach((fn) => { try { fn(detail); } catch (e) { console.error(e); } });
 
   let locale = pick([store.get(LOCALE), opts.locale, document.documentElement.lang, ...(navigator.languages || [navigator.language])]);
-  let t = STRINGS[locale];
+  let t = EN; // until the language's own words are loaded
   const fmt = (key, vars = {}) => t[key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   let agency = ''; // from the configuration; else the demo's name
   let user = {};
@@ -110,7 +110,7 @@ export function mount(opts, api, queue) {
   const subtitle = h('p', { id: 'cd-sub', class: 'sub' });
   const langLabel = h('label', { for: 'cd-lang', class: 'sr' });
   const langSelect = h('select', { id: 'cd-lang', class: 'lang', onchange: () => setLocale(langSelect.value, true) });
-  for (const [code, s] of Object.entries(STRINGS)) langSelect.append(h('option', { value: code, lang: code, text: s.langName }));
+  for (const [code, name] of Object.entries(LANGS)) langSelect.append(h('option', { value: code, lang: code, text: name }));
   const endBtn = h('button', { type: 'button', class: 'textbtn', onclick: endChat, hidden: true });
   const closeBtn = h('button', { type: 'button', class: 'iconbtn', onclick: () => close() }, icon(ICON_X, 'icon'));
   const disclosure = h('p', { class: 'disclosure', id: 'cd-disc' });
@@ -137,12 +137,14 @@ export function mount(opts, api, queue) {
   log.append(greeting);
   shell.append(launcher, newNote, announcer, dialog);
   root.append(css, shell);
-  css.addEventListener('load', () => { shell.hidden = false; });
-  css.addEventListener('error', () => { shell.hidden = false; });
+  // Shown once it has its styles and its words.
+  const styled = new Promise((done) => { css.onload = css.onerror = done; });
   document.body.append(host);
 
+  // hush: what a redraw or reload shows again is not news to announce.
+  function hush() { log.ariaLive = 'off'; setTimeout(() => { log.ariaLive = 'polite'; }, 1e3); }
   function applyText() {
-    t = STRINGS[locale];
+    hush();
     shell.setAttribute('lang', locale);
     shell.setAttribute('dir', RTL.has(locale) ? 'rtl' : 'ltr');
     shell.setAttribute('aria-label', t.region);
@@ -169,10 +171,13 @@ export function mount(opts, api, queue) {
     showState();
   }
 
+  // setLocale loads the language's words (the last one asked for wins).
+  let loads = 0;
   function setLocale(l, byCitizen) {
+    const n = ++loads;
     locale = pick([l]);
     if (byCitizen) store.set(LOCALE, locale);
-    applyText();
+    return load(locale).then((s) => { if (n === loads) t = s; }, () => {}).finally(applyText);
   }
 
   // ---- open / close ----
@@ -350,7 +355,7 @@ export function mount(opts, api, queue) {
   }
   // full reads the whole conversation (after a reconnect): a message a
   // failed server held may be stored late, before ones already shown.
-  async function catchUp(full) {
+  async function catchUp(full, quiet) {
     if (!session) return;
     const r = await call('GET', '/messages' + (lastId && !full ? '?after=' + encodeURIComponent(lastId) : ''));
     if (r.status === 401) { dropSession(); return; }
@@ -367,6 +372,7 @@ export function mount(opts, api, queue) {
         else showState();
       }
     }
+    if (quiet) hush();
     for (const m of r.data.messages || []) addMessage(m);
   }
 
@@ -655,7 +661,7 @@ export function mount(opts, api, queue) {
   }
 
   // ---- start ----
-  applyText();
+  Promise.all([styled, setLocale(locale)]).then(() => { shell.hidden = false; });
   Object.assign(api, {
     open, close,
     setLocale: (l) => setLocale(l, false),
@@ -671,6 +677,6 @@ export function mount(opts, api, queue) {
   for (const [fn, args] of queue) api[fn](...args);
   queue.length = 0;
   if (session) {
-    catchUp().catch(() => {}).finally(() => { connect(); if (outbox.length) flush(); });
+    catchUp(false, true).catch(() => {}).finally(() => { connect(); if (outbox.length) flush(); });
   } else if (outbox.length) flush();
 }
