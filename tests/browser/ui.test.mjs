@@ -177,6 +177,23 @@ describe('CivicDesk web UI', { concurrency: false }, () => {
     assert.ok(box.x >= 0 && box.x + box.width <= 320, 'the open widget fits 320 px');
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320, 'no sideways scrolling at 320 px');
     await check(page, '/ at 320 px with the widget open');
+    // Covering the page, the widget is modal: Tab and Shift+Tab go round
+    // inside it, never to the page links hidden behind it.
+    assert.equal(await small.dialog.getAttribute('aria-modal'), 'true');
+    const inDialog = () => page.evaluate(() => {
+      let a = document.activeElement;
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      return Boolean(a && a.closest('[role=dialog]'));
+    });
+    await small.send.focus();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      assert.ok(await inDialog(), `Tab ${i + 1} from Send left the full-screen widget`);
+    }
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Shift+Tab');
+      assert.ok(await inDialog(), `Shift+Tab ${i + 1} left the full-screen widget`);
+    }
 
     const out = await newPage();
     await out.goto(srv.url + '/desk');

@@ -202,8 +202,22 @@ export function mount(opts, api, queue) {
     launcher.focus();
     emit('close');
   }
+  // Full screen (a narrow or zoomed window, as widget.css lays it out) the
+  // dialog covers the page: it is modal then, and Tab goes round inside it
+  // rather than on to page links hidden behind it (WCAG 2.4.11).
+  const fullScreen = window.matchMedia('(max-width: 30rem), (max-height: 30rem)');
+  const syncModal = () => { if (fullScreen.matches) dialog.setAttribute('aria-modal', 'true'); else dialog.removeAttribute('aria-modal'); };
+  syncModal();
+  fullScreen.addEventListener('change', syncModal);
   dialog.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !e.defaultPrevented) { e.preventDefault(); close(); }
+    if (e.key !== 'Tab' || !fullScreen.matches) return;
+    const stops = [...dialog.querySelectorAll('button, select, textarea, input, a[href], [tabindex="0"]')]
+      .filter((x) => !x.disabled && !x.closest('[hidden]') && x.getClientRects().length > 0);
+    if (!stops.length) return;
+    const here = root.activeElement;
+    if (e.shiftKey && here === stops[0]) { e.preventDefault(); stops[stops.length - 1].focus(); }
+    else if (!e.shiftKey && here === stops[stops.length - 1]) { e.preventDefault(); stops[0].focus(); }
   });
   function markSeen() {
     launcher.querySelector('.dot').hidden = true;
