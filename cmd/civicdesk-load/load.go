@@ -313,6 +313,9 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 
 	st.send.reset() // the warm-up's sends are not the load
 	st.sendLag.reset()
+	// The warm-up's messages recorded first, so that the report counts
+	// only the load's.
+	caughtUp(ctx, client, base, 10*time.Second)
 	recBefore, _ := scrape(ctx, client, base+"/metrics")
 	// The load.
 	cpuBefore, cpuErr := procCPU(pid)
@@ -507,19 +510,25 @@ func openIdle(ctx, sockCtx context.Context, cfg config, cs *citizens, mem *memWa
 // waitRecorded waits (at most d) until the server has recorded every widget
 // message it accepted, then two seconds more for the bot and routing.
 func waitRecorded(ctx context.Context, client *http.Client, base string, d time.Duration) {
+	caughtUp(ctx, client, base, d)
+	select {
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+	}
+}
+
+// caughtUp waits (at most d) until the server has recorded every widget
+// message it accepted.
+func caughtUp(ctx context.Context, client *http.Client, base string, d time.Duration) {
 	const acc = `civicdesk_accepted_total{channel="webchat"}`
 	const rec = `civicdesk_messages_total{channel="webchat",direction="in"}`
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		m, err := scrape(ctx, client, base+"/metrics")
 		if err != nil || m[rec] >= m[acc] {
-			break
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(2 * time.Second):
 	}
 }
 
