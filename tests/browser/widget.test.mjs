@@ -91,6 +91,47 @@ describe('citizen widget', { concurrency: false }, () => {
     }
   });
 
+  it('at 400 % zoom, with no one available, every part of the widget can be scrolled to', { timeout: 60000 }, async () => {
+    // A 1280 × 800 window at 400 %: 320 × 200 CSS pixels (WCAG 1.4.10).
+    const context = await browser.newContext({ viewport: { width: 320, height: 200 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.problems = watch(page);
+    await page.goto(`${srv.url}/?lang=en`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const dialog = page.getByRole('dialog');
+    const leaveBtn = dialog.getByRole('button', { name: 'Leave a message' });
+    await leaveBtn.waitFor();
+    const parts = {
+      'the greeting in the log': dialog.getByRole('log').getByText('Hello! How can we help you today?'),
+      'Leave a message': leaveBtn,
+      'the message box': dialog.getByRole('textbox', { name: 'Message' }),
+      Send: dialog.getByRole('button', { name: 'Send' }),
+      'Close chat': dialog.getByRole('button', { name: 'Close chat' })
+    };
+    for (const [what, part] of Object.entries(parts)) {
+      await part.scrollIntoViewIfNeeded();
+      // Scrolled into view the way a citizen can scroll: only boxes that
+      // scroll moved (a script can scroll one that hides its overflow; a
+      // citizen cannot), and then the part is in view, the one thing at
+      // that spot, not cut off nor under another part.
+      const shown = await part.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        for (let box = el.parentElement; box; box = box.parentElement) {
+          const overflow = getComputedStyle(box).overflowY;
+          if ((overflow === 'hidden' || overflow === 'clip') && box.scrollTop > 0) return `only in a box that hides its overflow (${box.className})`;
+        }
+        if (r.height < 1 || r.top < 0 || r.top >= innerHeight) return `at ${Math.round(r.top)}–${Math.round(r.bottom)} px`;
+        const hit = el.getRootNode().elementFromPoint(r.left + Math.min(r.width / 2, 8), r.top + Math.min(r.height / 2, 8));
+        return hit === el || el.contains(hit) ? 'shown' : `covered by ${hit && hit.className}`;
+      });
+      assert.equal(shown, 'shown', `${what} in a 320 × 200 window`);
+    }
+    await noViolations(page, 'the widget at 400 % zoom with the notice');
+    noProblems(page);
+    await context.close();
+  });
+
   it('with no one available, a citizen leaves a message with the keyboard', { timeout: 90000 }, async () => {
     // No caseworker has signed in: the widget says so, in every language.
     const ar = await newPage('ar');

@@ -231,7 +231,7 @@ export function mount(opts, api, queue) {
     launcher.setAttribute('aria-describedby', 'cd-new');
     announcer.textContent = fmt('newFrom', { name: authorName(m) });
   }
-  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  function scrollDown() { log.scrollTop = log.scrollHeight; dialog.scrollTop = dialog.scrollHeight; }
 
   // ---- messages ----
   function authorName(m) {
