@@ -311,6 +311,39 @@ describe('CivicDesk web UI', { concurrency: false }, () => {
     noProblems(citizen);
   });
 
+  it('a page load announces as new only the replies not yet read', { timeout: 90000 }, async () => {
+    const { citizen, desk, deskLog } = await conversation();
+    // Every reply so far came with the widget open: read.
+    await citizen.reload();
+    const launcher = citizen.getByRole('button', { name: 'Chat with us' });
+    await launcher.waitFor();
+    await citizen.waitForTimeout(1500); // the history is in
+    const unread = async () => (await launcher.getAttribute('aria-describedby')) === 'cd-new';
+    const announcedNew = () => citizen.getByRole('status').filter({ hasText: /New message from/ }).count();
+    assert.equal(await unread(), false, 'after a reload, read replies are not marked new');
+    assert.equal(await announcedNew(), 0, 'after a reload, no reply is announced as new');
+
+    // A reply while the widget is closed is marked and announced, and stays
+    // marked on the next page until the widget is opened.
+    const later = 'Your payment plan is set up; nothing more is due this month.';
+    await desk.getByRole('textbox', { name: 'Reply' }).fill(later);
+    await desk.getByRole('button', { name: 'Send' }).click();
+    await deskLog.getByText(later).waitFor();
+    await until(unread, { message: 'the closed widget to mark the reply new' });
+    assert.equal(await announcedNew(), 1, 'the reply is announced');
+    await citizen.reload();
+    await launcher.waitFor();
+    await until(unread, { message: 'the unread reply still marked after a reload' });
+    const w = await openWidget(citizen);
+    await w.log.getByText(later).waitFor();
+    await w.dialog.getByRole('button', { name: 'Close chat' }).click();
+    await citizen.reload();
+    await launcher.waitFor();
+    await citizen.waitForTimeout(1500);
+    assert.equal(await unread(), false, 'once opened, the reply is read on every page');
+    noProblems(citizen);
+  });
+
   it('a server restart mid-conversation loses and doubles nothing', { timeout: 90000 }, async () => {
     const { citizen, desk, deskLog } = await conversation();
     const w = await widget(citizen);

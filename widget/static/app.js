@@ -5,6 +5,7 @@ import { EN, LANGS, RTL, pick, load } from './i18n.js';
 const KEY = 'civicdesk.session';
 const OUTBOX = 'civicdesk.outbox';
 const LOCALE = 'civicdesk.locale';
+const SEEN = 'civicdesk.seen';
 const TTL = 30 * 24 * 3600 * 1000; // the server keeps tokens 30 days after last use
 const MAX_TEXT = 4000;
 
@@ -219,13 +220,18 @@ export function mount(opts, api, queue) {
     if (e.shiftKey && here === stops[0]) { e.preventDefault(); stops[stops.length - 1].focus(); }
     else if (!e.shiftKey && here === stops[stops.length - 1]) { e.preventDefault(); stops[0].focus(); }
   });
+  // seenSeq: the last message shown with the widget open, on any page of
+  // the site, so that a page load does not announce as new what was read.
+  let seenSeq = store.get(SEEN) || 0;
   function markSeen() {
     launcher.querySelector('.dot').hidden = true;
     launcher.removeAttribute('aria-describedby');
     newNote.hidden = true;
+    if (lastSeq > seenSeq) store.set(SEEN, seenSeq = lastSeq);
   }
   function markUnseen(m) {
-    if (isOpen) return;
+    if (isOpen) return markSeen();
+    if (m.seq && m.seq <= seenSeq) return;
     launcher.querySelector('.dot').hidden = false;
     newNote.hidden = false;
     launcher.setAttribute('aria-describedby', 'cd-new');
