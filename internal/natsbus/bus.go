@@ -51,8 +51,12 @@ const DedupeWindow = 2 * time.Minute
 // store is the dedupe of record (a message's id derives from its channel's
 // own id; the recorder stores an id once, and a message stored before from
 // another acceptance is not announced again), so JetStream's index only
-// spares a quick retry the trip to the recorder.
-const InboundDedupeWindow = 15 * time.Second
+// spares a quick retry the trip to the recorder. Its entries are small
+// objects that the garbage collector marks on every cycle: at 3,000
+// messages a second a 15 s window was 45,000 of them, about a quarter of
+// the live heap's objects, and 5 s instead cut each collection's marking
+// by a quarter (docs/benchmarks.md).
+const InboundDedupeWindow = 5 * time.Second
 
 // maxMsgsPerConversation bounds what CD_INBOUND and CD_EVENTS keep of one
 // conversation: far beyond any real one (see ensureStreams for why it is set).
