@@ -48,12 +48,3 @@ func (s Sample) MarshalJSON() ([]byte, error) {
 		At civicdesk.JSONTime `json:"at"`
 	}{plain(s), civicdesk.JSONTime(s.At)})
 }
-
-// MarshalJSON writes v with its time as the API writes times.
-func (v agentView) MarshalJSON() ([]byte, error) {
-	type plain agentView
-	return json.Marshal(struct {
-		plain
-		StatusSince *civicdesk.JSONTime `json:"statusSince,omitempty"`
-	}{plain(v), (*civicdesk.JSONTime)(v.StatusSince)})
-}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/civicdesk/civicdesk"
 )
 
 // The admin and supervisor responses write times as the API does: UTC with
@@ -23,7 +25,7 @@ func TestResponseTimesHaveMilliseconds(t *testing.T) {
 		{APIToken{ID: "tok_1", CreatedAt: at}, []string{`"createdAt":` + want}, []string{"expiresAt", "lastUsedAt"}},
 		{apiTokenRecord{APIToken: APIToken{ID: "tok_1", CreatedAt: at}, Hash: "h"}, []string{`"id":"tok_1"`, `"hash":"h"`}, nil},
 		{Sample{At: at, Waiting: 2}, []string{`"at":` + want, `"waiting":2`}, nil},
-		{agentView{Status: "away", StatusSince: &at}, []string{`"statusSince":` + want, `"status":"away"`}, nil},
+		{agentView{Status: "away", StatusSince: (*civicdesk.JSONTime)(&at)}, []string{`"statusSince":` + want, `"status":"away"`}, nil},
 		{agentView{Status: "away"}, []string{`"status":"away"`}, []string{"statusSince"}},
 	} {
 		got, err := json.Marshal(tc.v)

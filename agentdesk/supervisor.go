@@ -169,7 +169,7 @@ type agentView struct {
 	ActiveConversations int                   `json:"activeConversations"`
 	// StatusSince is when the status last changed, when this replica has
 	// seen it change (not across a restart).
-	StatusSince *time.Time `json:"statusSince,omitempty"`
+	StatusSince *civicdesk.JSONTime `json:"statusSince,omitempty"`
 }
 
 func (d *Desk) agents(c echo.Context) error {
@@ -194,7 +194,7 @@ func (d *Desk) agents(c echo.Context) error {
 		}
 		v := agentView{Agent: a, Status: st, ActiveConversations: load[a.ID]}
 		if at, ok := d.hub.statusSince(a.ID); ok {
-			v.StatusSince = &at
+			v.StatusSince = (*civicdesk.JSONTime)(&at)
 		}
 		out = append(out, v)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicdesk/civicdesk"
 	"github.com/labstack/echo/v4"
 )
 
@@ -25,10 +26,10 @@ func echoJSON(t testing.TB, v any) []byte {
 // The 202 of a widget message is written by hand on the hot path; it must
 // be the bytes encoding/json writes, or fall back to it.
 func TestMessageAcceptedJSONIsEncodingJSON(t *testing.T) {
-	at := time.Date(2026, 11, 29, 15, 4, 5, 123456789, time.UTC)
-	whole := time.Date(2026, 11, 29, 15, 4, 5, 0, time.FixedZone("", -5*3600))
-	milli := time.Date(2026, 1, 2, 3, 4, 5, 120_000_000, time.FixedZone("x", 5*3600+1800))
-	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := civicdesk.JSONTime(time.Date(2026, 11, 29, 15, 4, 5, 123456789, time.UTC))
+	whole := civicdesk.JSONTime(time.Date(2026, 11, 29, 15, 4, 5, 0, time.FixedZone("", -5*3600)))
+	milli := civicdesk.JSONTime(time.Date(2026, 1, 2, 3, 4, 5, 120_000_000, time.FixedZone("x", 5*3600+1800)))
+	far := civicdesk.JSONTime(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
 	for _, tc := range []struct {
 		name  string
 		a     messageAccepted
@@ -67,7 +68,7 @@ func FuzzMessageAcceptedJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id, conv string, seq uint64, nanos int64, withTime bool) {
 		a := messageAccepted{MessageID: id, ConversationID: conv, Seq: seq}
 		if withTime {
-			at := time.Unix(0, nanos).In(time.FixedZone("", int(nanos%50_000)))
+			at := civicdesk.JSONTime(time.Unix(0, nanos).In(time.FixedZone("", int(nanos%50_000))))
 			a.CreatedAt = &at
 		}
 		got, ok := a.appendJSON(nil)

@@ -233,17 +233,8 @@ type messageAccepted struct {
 	ConversationID string `json:"conversationId"`
 	// With a socketId: where the message stands, since that socket gets
 	// no echo of it.
-	Seq       uint64     `json:"seq,omitempty"`
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-}
-
-// MarshalJSON writes createdAt as the API writes times (civicdesk.TimeLayout).
-func (a messageAccepted) MarshalJSON() ([]byte, error) {
-	type plain messageAccepted
-	return json.Marshal(struct {
-		plain
-		CreatedAt *civicdesk.JSONTime `json:"createdAt,omitempty"`
-	}{plain(a), (*civicdesk.JSONTime)(a.CreatedAt)})
+	Seq       uint64              `json:"seq,omitempty"`
+	CreatedAt *civicdesk.JSONTime `json:"createdAt,omitempty"` // as the API writes times
 }
 
 // appendJSON appends a as encoding/json (and echo's JSON, with its final
@@ -269,7 +260,7 @@ func (a messageAccepted) appendJSON(b []byte) ([]byte, bool) {
 	if a.CreatedAt != nil {
 		b = append(b, `,"createdAt":"`...)
 		var err error
-		if b, err = civicdesk.JSONTime(*a.CreatedAt).AppendText(b); err != nil { // as MarshalJSON: digits and "-:.TZ"
+		if b, err = a.CreatedAt.AppendText(b); err != nil { // as MarshalJSON: digits and "-:.TZ"
 			return b[:n], false
 		}
 		b = append(b, '"')
@@ -345,7 +336,7 @@ func (c *Channel) accept(rctx context.Context, contactID, cmid, text, socketID s
 	}
 	if socketID != "" && !dup {
 		c.hub.noEcho.note(id, socketID, seq, time.Now())
-		return messageAccepted{MessageID: id, ConversationID: convID, Seq: seq, CreatedAt: &m.CreatedAt}, nil
+		return messageAccepted{MessageID: id, ConversationID: convID, Seq: seq, CreatedAt: (*civicdesk.JSONTime)(&m.CreatedAt)}, nil
 	}
 	if dup {
 		if orig, err := c.store.GetMessage(rctx, id); err == nil && orig.ContactID == contactID {
