@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/civicdesk/civicdesk"
+	"github.com/civicdesk/civicdesk/internal/audit"
 )
 
 // The admin and supervisor responses write times as the API does: UTC with
@@ -27,6 +28,8 @@ func TestResponseTimesHaveMilliseconds(t *testing.T) {
 		{Sample{At: at, Waiting: 2}, []string{`"at":` + want, `"waiting":2`}, nil},
 		{agentView{Status: "away", StatusSince: (*civicdesk.JSONTime)(&at)}, []string{`"statusSince":` + want, `"status":"away"`}, nil},
 		{agentView{Status: "away"}, []string{`"status":"away"`}, []string{"statusSince"}},
+		{auditEntryView{Entry: audit.Entry{Seq: 7, Action: "view", At: at, Hash: "h"}, At: civicdesk.JSONTime(at)},
+			[]string{`"at":` + want, `"seq":7`, `"action":"view"`, `"hash":"h"`}, []string{"17.26Z"}},
 	} {
 		got, err := json.Marshal(tc.v)
 		if err != nil {

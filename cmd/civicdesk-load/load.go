@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"runtime"
@@ -40,25 +41,39 @@ func pace(ctx context.Context, rate float64, d time.Duration, workers int, fn fu
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	sent := 0
+	// Every message planned before end is sent, also those planned after
+	// the last tick.
+	planned := plannedCount(rate, d)
 loop:
 	for {
 		now := time.Now()
-		if !now.Before(end) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
-		due := int(float64(now.Sub(start))/step) + 1
+		due := min(int(float64(now.Sub(start))/step)+1, planned)
+		if !now.Before(end) {
+			due = planned // those of the last tick's millisecond too
+		}
 		for ; sent < due; sent++ {
-			planned := start.Add(time.Duration(float64(sent) * step))
-			if !planned.Before(end) {
+			at := start.Add(time.Duration(float64(sent) * step))
+			if !at.Before(end) {
 				break loop
 			}
 			select {
-			case jobs <- planned:
+			case jobs <- at:
+				continue
+			default:
+			}
+			select {
+			case jobs <- at:
 			case <-ctx.Done():
 				break loop
 			case <-time.After(time.Until(end)):
 				break loop // the server is behind: what is not sent by the end is not sent
 			}
+		}
+		if sent >= planned || !now.Before(end) {
+			break
 		}
 		select {
 		case <-tick.C:
@@ -69,6 +84,12 @@ loop:
 	close(jobs)
 	wg.Wait()
 	return sent
+}
+
+// plannedCount is how many messages a run at rate for d plans: those planned
+// at 0, 1/rate, 2/rate, … before d.
+func plannedCount(rate float64, d time.Duration) int {
+	return int(math.Ceil(rate*d.Seconds() - 1e-9))
 }
 
 // report is what a run found, printed and optionally written as JSON.
@@ -337,7 +358,7 @@ func loadRun(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 					cs.send(ctx, v, planned, track)
 				}
 			})
-			rep.Planned = int64(cfg.rate * cfg.duration.Seconds())
+			rep.Planned = int64(plannedCount(cfg.rate, cfg.duration))
 			rep.Sent = int64(n)
 		}()
 	}

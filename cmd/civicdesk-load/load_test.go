@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,5 +76,42 @@ func TestFlags(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"--url", "http://example.org"}, nil); err == nil {
 		t.Error("a remote --url accepted")
+	}
+}
+
+// The plan's last messages fall after the last tick of its time; they are
+// sent all the same, so a run reports every planned message sent.
+func TestPaceSendsEveryPlannedMessage(t *testing.T) {
+	for _, tc := range []struct {
+		rate float64
+		d    time.Duration
+		want int
+	}{
+		{3000, 100 * time.Millisecond, 300},
+		{10, 250 * time.Millisecond, 3}, // at 0, 100 and 200 ms
+		{3000, 60 * time.Second, 180000},
+	} {
+		if got := plannedCount(tc.rate, tc.d); got != tc.want {
+			t.Errorf("plannedCount(%v, %v) = %d, want %d", tc.rate, tc.d, got, tc.want)
+		}
+		if tc.d > time.Second {
+			continue
+		}
+		var mu sync.Mutex
+		var times []time.Time
+		started := time.Now()
+		n := pace(context.Background(), tc.rate, tc.d, 4, func(p time.Time) {
+			mu.Lock()
+			times = append(times, p)
+			mu.Unlock()
+		})
+		if n != tc.want || len(times) != tc.want {
+			t.Fatalf("rate %v for %v: pace reported %d and called fn %d times, want %d", tc.rate, tc.d, n, len(times), tc.want)
+		}
+		for _, p := range times {
+			if p.Sub(started) >= tc.d+time.Millisecond {
+				t.Errorf("a message planned at %v, after the run's %v", p.Sub(started), tc.d)
+			}
+		}
 	}
 }

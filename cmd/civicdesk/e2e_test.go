@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/civicdesk/civicdesk"
 )
+
+// apiTime is how API.md writes times: RFC 3339, UTC, with milliseconds.
+var apiTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
 // startMain runs Main in-process with the embedded stack and returns its URL.
 func startMain(t *testing.T, dataDir string, extra ...string) (string, func() int, *syncBuffer) {
@@ -186,7 +191,7 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 
 	// The audit trail saw the sign-ins, the view and the close, and holds.
 	var trail struct {
-		Entries []struct{ Actor, Action, Target string } `json:"entries"`
+		Entries []struct{ At, Actor, Action, Target string } `json:"entries"`
 	}
 	wantActions := []string{"signin ag_agent1", "view ag_agent1", "close ag_agent1", "signin ag_supervisor"}
 	for deadline := time.Now().Add(10 * time.Second); ; {
@@ -202,12 +207,34 @@ func TestEndToEndChatReachesCaseworkerAndBack(t *testing.T) {
 			}
 		}
 		if missing == "" {
+			for _, e := range trail.Entries {
+				if !apiTime.MatchString(e.At) {
+					t.Errorf("audit entry %s at %q, not RFC 3339 UTC with milliseconds", e.Action, e.At)
+				}
+			}
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("audit trail lacks %q: %+v", missing, trail.Entries)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// Its CSV export writes times the same way.
+	req, _ := http.NewRequest("GET", sup.base+"/api/v1/supervisor/audit?format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+sup.token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	resp.Body.Close()
+	if err != nil || len(rows) < len(wantActions)+1 || strings.Join(rows[0][:2], ",") != "seq,at" {
+		t.Fatalf("audit CSV: %d rows, %v", len(rows), err)
+	}
+	for _, row := range rows[1:] {
+		if !apiTime.MatchString(row[1]) {
+			t.Errorf("audit CSV row %s at %q, not RFC 3339 UTC with milliseconds", row[0], row[1])
+		}
 	}
 	desk.must("GET", "/api/v1/supervisor/audit", nil, nil, 403)
 
