@@ -120,7 +120,7 @@ var lexGroups = []lexGroup{
 		"ngayon|ngayong gabi|takot|nagtatago",
 	)},
 	{"self-harm", phrases(
-		"no future|bought rope|bought a rope|a noose|hang myself|hanging myself|hang himself|hang herself|my last night|last day alive|take care of my cat|take care of my dog|when im gone|when i'm gone|after im gone|better off without me|better off dead|want it all to stop|want everything to stop|make it all stop|cant take it anymore|can't take it anymore|cant take this anymore|nothing to live for|give up on life|sleep forever|disappear forever|say goodbye to everyone|final goodbye|standing on the roof|on the ledge|edge of the bridge|wish i was dead|wish i were dead|dont want to wake up|not want to wake up|never wake up|no reason to go on|end myself|unalive|kms|take all my pills|take all my meds|kill myself|killing myself|suicide|suicidal|end my life|ending my life|end it all|take my own life|want to die|wanna die|better off dead|dont want to live|not want to live|want to live anymore|want to be alive|be alive anymore|point of living|point in living|reason to live|reason to keep living|keep living|goodbye letter|goodbye letters|wrote letters to|suicide note|note saying goodbye|goodbye note|want to be here anymore|want to hurt myself|going to hurt myself|hurting myself|harm myself|harming myself|cutting myself|cutting herself|cutting himself|cut herself|cut himself|hurting herself|hurting himself|wants to die|wanted to die|ending things|end things|thinking about ending|thoughts of ending|giving my stuff away|giving away my things|give away my stuff|end it tonight|going to end it|end it now|took all my|sleeping pills|took pills|took too many|took a lot of|cant go on|can not go on|see no way out|going to jump|gonna jump|jump off|threatening to jump|jumping off|bottle of pills|locked himself in|locked herself in",
+		"no future|dont see the point anymore|don't see the point anymore|dont see the point in anything|last message im sending|last message i'm sending|this is my last message|bought rope|bought a rope|a noose|hang myself|hanging myself|hang himself|hang herself|my last night|last day alive|take care of my cat|take care of my dog|when im gone|when i'm gone|after im gone|better off without me|better off dead|want it all to stop|want everything to stop|make it all stop|cant take it anymore|can't take it anymore|cant take this anymore|nothing to live for|give up on life|sleep forever|disappear forever|say goodbye to everyone|final goodbye|standing on the roof|on the ledge|edge of the bridge|wish i was dead|wish i were dead|dont want to wake up|not want to wake up|never wake up|no reason to go on|end myself|unalive|kms|take all my pills|take all my meds|kill myself|killing myself|suicide|suicidal|end my life|ending my life|end it all|take my own life|want to die|wanna die|better off dead|dont want to live|not want to live|want to live anymore|want to be alive|be alive anymore|point of living|point in living|reason to live|reason to keep living|keep living|goodbye letter|goodbye letters|wrote letters to|suicide note|note saying goodbye|goodbye note|want to be here anymore|want to hurt myself|going to hurt myself|hurting myself|harm myself|harming myself|cutting myself|cutting herself|cutting himself|cut herself|cut himself|hurting herself|hurting himself|wants to die|wanted to die|ending things|end things|thinking about ending|thoughts of ending|giving my stuff away|giving away my things|give away my stuff|end it tonight|going to end it|end it now|took all my|sleeping pills|took pills|took too many|took a lot of|cant go on|can not go on|see no way out|going to jump|gonna jump|jump off|threatening to jump|jumping off|bottle of pills|locked himself in|locked herself in",
 		"quitar la vida|dormir para siempre|desaparecer para siempre|mejor muerto|mejor muerta|mejor sin mi|no tiene sentido vivir|acabar con todo|no quiero seguir|ya no quiero seguir|tengo las pastillas|ya no quiero vivir|se quiere matar|quiere matarse|se va a matar|matarse|me voy a matar|me quiero matar|no quiero despertar|suicid*|tirarme|aventarme del puente|quitarme la vida|matarme|no quiero vivir|no quiero seguir viviendo|quiero morir|me quiero morir|quiero morirme|acabar con mi vida|no vale la pena vivir|hacerme dano",
 		"mieux sans moi|plus envie de vivre|dormir pour toujours|disparaitre pour toujours|me suicider|je veux mourir|veux plus vivre|veux pas vivre|envie de mourir|envie d en finir|je veux en finir|en finir avec la vie|mettre fin a mes jours|me faire du mal",
 		"tự tử|muốn chết|không muốn sống|tự sát|kết liễu",
@@ -397,12 +397,12 @@ var lexGroups = []lexGroup{
 		"bỏ con một mình|ở nhà một mình|bạo hành trẻ|mất tích|bắt cóc|gặp nguy hiểm",
 		"虐待儿童|孩子丢了|孩子失踪|一个人在家|拐走|有危险",
 		"طفل وحده|اختطاف|خطف|الطفل مفقود|ابني مفقود|ابنتي مفقوده|في خطر",
-		"pou kont li|disparèt|disparet|kidnape|an danje",
+		"pou kont li|poukont li|disparèt|disparet|kidnape|an danje",
 		"nawawala ang anak|naiwang mag-isa|kinidnap|inaabuso ang bata|nasa panganib",
 	)},
 	{"danger now", phrases(
 		"people are hurt|people are injured|someone is hurt|somebody is hurt|is injured|are injured|stuck between floors|stuck in the elevator|trapped in the elevator|stuck in an elevator|havent eaten in #|haven't eaten in #|have not eaten in #|not eaten for #|no formula since|baby has no formula|no milk for the baby|wandering on the|wandering in the|people are running|everyone is running|people are screaming|get killed|gonna die|going to die|someone will die|someone could die|somebody will die|trapped inside|im trapped|we are trapped|were trapped|i am trapped|trapped in the|scared to get out|afraid to get out|cant get out of the house|cant get out of the building",
-		"se cayo adentro|un carro se cayo|atrapado|atrapada|alguien se va a morir|se va a matar alguien",
+		"se cayo adentro|un carro se cayo|atrapado|atrapada|alguien se va a morir|se va a matar alguien|no ha comido desde|no a comido desde|casi no se mueve",
 		"coince|coinces|piege|quelqu un va mourir",
 		"bị kẹt|mắc kẹt",
 		"被困|困在",
@@ -582,7 +582,7 @@ var lexGroups = []lexGroup{
 		phrases("rappelez moi|appelez moi|me rappeler|m appeler|me telephoner",
 			"nói chuyện với nhân viên|nói chuyện với người|nói chuyện với ai đó|nói chuyện với một người|nói chuyện trực tiếp|gọi lại cho tôi|gọi cho tôi|gọi điện cho tôi|gặp trực tiếp|nói chuyện với người phụ trách|gặp người phụ trách",
 			"打电话给我|给我打电话|给我回电话|回电|回个电话|跟负责|找负责|和负责",
-			"التحدث الى|التكلم الى|موظف حقيقي|التحدث مع|التكلم مع|اتحدث مع|اتكلم مع|اكلم شخص|اكلم موظف|اتصلوا بي|اتصل بي|اتصلوا علي|يتصل بي|التواصل مع موظف",
+			"التحدث الى|التكلم الى|موظف حقيقي|التحدث مع|التكلم مع|اتحدث مع|اتكلم مع|اكلم شخص|اكلم موظف|اكلم احد|ابغى اكلم|ابي اكلم|ابغى اتكلم|ابي اتكلم|اتصلوا بي|اتصل بي|اتصلوا علي|يتصل بي|التواصل مع موظف",
 			"pale ak yon|vle pale ak|bezwen pale ak|ka pale ak|pale ak ajan|rele m|rele mwen|relem",
 			"pakausap|pakikausap|makausap|kausapin|makipag-usap|makipag usap|tawagan ako|tawagan nyo ako|tawagan po ako|tawagan niyo ako|tumawag sa akin|pakitawagan",
 		),
@@ -790,7 +790,7 @@ func (lx *lexicon) features(hit []int32, words int, dst []feature) []feature {
 
 // dangerConcepts name a danger to life; the urgency model may only call an
 // emergency that no rule saw when the text has one of them.
-var dangerConcepts = []string{"c:weapon", "c:violence", "c:self-harm", "c:medical", "c:fire", "c:gas", "c:structure", "c:water", "c:cold", "c:exposure"}
+var dangerConcepts = []string{"c:weapon", "c:violence", "c:self-harm", "c:medical", "c:fire", "c:gas", "c:structure", "c:water", "c:cold", "c:exposure", "c:missing"}
 
 // danger reports whether a danger concept matched.
 func (lx *lexicon) danger(hit []int32) bool {

@@ -43,7 +43,9 @@ func TestEmergencyRules(t *testing.T) {
 		"the ceiling is sagging and I think it's going to come down",
 		"my husband hit me and I'm scared to go home",
 		"my daughter ran out of insulin and the pharmacy won't refill it",
+		"i dont see the point anymore. this is the last message im sending anyone",
 		// es
+		"mi bebe no a comido desde ayer y casi no se mueve",
 		"mi esposo me pega y tengo miedo",
 		"ya no quiero seguir viviendo",
 		"huele a gas en la calle",
@@ -148,6 +150,7 @@ func TestWantsHumanRules(t *testing.T) {
 		"Je voudrais parler à quelqu'un",
 		"un agent svp",
 		"Tôi muốn nói chuyện với nhân viên",
+		"أبغى أكلم أحد الحين لو سمحتم",
 		"cho toi noi chuyen voi nhan vien",
 		"我要人工客服", "转人工", "我要跟真人说话",
 		"أريد التحدث مع موظف من فضلك",
