@@ -119,6 +119,16 @@ export const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 export async function axe(page) {
   const seen = page.problems ? page.problems.length : 0;
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  // Colours are judged as they settle: mid-way through an opening
+  // animation (the widget fades in) text is still partly transparent, and
+  // its contrast is not the one a reader gets.
+  // document.getAnimations() leaves out those in shadow roots (the
+  // widget's), so each root is asked.
+  await page.evaluate(() => {
+    const roots = [document, ...[...document.querySelectorAll('*')].filter((e) => e.shadowRoot).map((e) => e.shadowRoot)];
+    const running = roots.flatMap((r) => r.getAnimations()).filter((a) => a.effect?.getTiming().iterations !== Infinity);
+    return Promise.all(running.map((a) => a.finished.catch(() => {})));
+  });
   const res = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG);
   // axe-core itself sets a style attribute while it measures, which the
   // pages' CSP refuses; that refusal is axe's, not the page's.
