@@ -46,6 +46,11 @@ func TestEmergencyRules(t *testing.T) {
 		"i dont see the point anymore. this is the last message im sending anyone",
 		// es
 		"mi bebe no a comido desde ayer y casi no se mueve",
+		"mi hijo de 6 años se perdio en el parque hace 20 minutos",
+		// fr, tl, zh: someone vulnerable missing now; wanting to be no burden
+		"mon pere a alzheimer, il est sorti ce matin et on ne le trouve pas",
+		"nawawala po si lola simula kaninang umaga, may dementia po siya",
+		"活着真没意思，不想再拖累家里人了",
 		"mi esposo me pega y tengo miedo",
 		"ya no quiero seguir viviendo",
 		"huele a gas en la calle",
@@ -116,6 +121,9 @@ func TestNotEmergencies(t *testing.T) {
 		"My dad had a stroke last year, can he get a disabled placard?",
 		"I'm falling behind on rent",
 		"the wait on your phone line is killing me",
+		"I lost my EBT card and my kids need groceries this week",
+		"se me perdio la tarjeta de medicaid de mi hijo, como pido otra?",
+		"the refund check you mailed me went missing, can you send another?",
 		"I got a notice of seizure of my bank account for state taxes",
 		"how do I apply to be a 911 dispatcher",
 		"The carbon monoxide detector battery is dead, is the landlord responsible?",
