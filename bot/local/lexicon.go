@@ -85,6 +85,13 @@ var lexGroups = []lexGroup{
 	)},
 	{"figurative", phrases(
 		"bill is going to kill|bills are going to kill|taxes are going to kill|tax is going to kill|this is going to kill|is killing me|are killing me|going to kill me lol|kill me lol|killing me lol|dying to know|dying to find out",
+		"drowning in bills|drowning in debt|drowning in paperwork|drowning in work|on fire lol|explosion in fees|explosion in prices|explosion in costs|explosion in permit|explosion in rent|prices exploded|fees exploded|bill exploded|rent exploded|tire exploded|tire blew|collapsed financially|financially collapsed|business collapsed|market collapsed",
+	)},
+	{"awareness", phrases(
+		"suicide prevention|prevention walk|awareness walk|awareness month|awareness event|prevention training|prevention month",
+	)},
+	{"not tonight", phrases(
+		"end of the month|next month|next week|in a few weeks|in two weeks|in a couple of weeks|how does shelter intake work|intake process",
 	)},
 	{"medical question", phrases(
 		"cover it|covers it|does chip|episodes|history of|in the past|used to have|does medicaid cover|does it cover|is it covered|covered by|cover a|cover the|coverage for",
@@ -613,12 +620,12 @@ var lexGroups = []lexGroup{
 var urgencyRules = []rule{
 	{name: "threat of violence", level: civicdesk.UrgencyEmergency, all: []string{"violence"}, not: []string{"figurative"}},
 	{name: "abuse and fear now", level: civicdesk.UrgencyEmergency, all: []string{"abuse", "fear now"}},
-	{name: "risk of suicide or self-harm", level: civicdesk.UrgencyEmergency, all: []string{"self-harm"}},
-	{name: "medical emergency", level: civicdesk.UrgencyEmergency, all: []string{"medical"}, not: []string{"medical question", "c:past"}},
-	{name: "fire or smoke", level: civicdesk.UrgencyEmergency, all: []string{"fire"}, not: []string{"c:past", "fire question"}},
+	{name: "risk of suicide or self-harm", level: civicdesk.UrgencyEmergency, all: []string{"self-harm"}, not: []string{"awareness"}},
+	{name: "medical emergency", level: civicdesk.UrgencyEmergency, all: []string{"medical"}, not: []string{"medical question", "c:past", "figurative"}},
+	{name: "fire or smoke", level: civicdesk.UrgencyEmergency, all: []string{"fire"}, not: []string{"c:past", "fire question", "figurative"}},
 	{name: "gas leak or carbon monoxide", level: civicdesk.UrgencyEmergency, all: []string{"gas"}, not: []string{"detector question"}},
 	{name: "live electrical wires", level: civicdesk.UrgencyEmergency, all: []string{"live wires"}, not: []string{"not live"}},
-	{name: "collapse or open hole", level: civicdesk.UrgencyEmergency, all: []string{"collapse"}},
+	{name: "collapse or open hole", level: civicdesk.UrgencyEmergency, all: []string{"collapse"}, not: []string{"figurative"}},
 	{name: "power line down", level: civicdesk.UrgencyEmergency, all: []string{"wire", "wire down"}, not: []string{"wire fine", "c:past"}},
 	{name: "water or sparks at the wiring", level: civicdesk.UrgencyEmergency, all: []string{"electrical", "wet or sparking"}, not: []string{"c:past"}},
 	{name: "falling debris", level: civicdesk.UrgencyEmergency, all: []string{"debris", "dropping"}, not: []string{"c:past"}},
@@ -632,7 +639,7 @@ var urgencyRules = []rule{
 	{name: "home flooding now", level: civicdesk.UrgencyEmergency, all: []string{"home flooding"}},
 	{name: "no cooling in extreme heat with someone vulnerable", level: civicdesk.UrgencyEmergency, all: []string{"no cooling", "heat wave", "vulnerable person"}},
 	{name: "no heat in freezing cold with someone vulnerable", level: civicdesk.UrgencyEmergency, all: []string{"no heat", "freezing", "vulnerable person"}},
-	{name: "no shelter tonight", level: civicdesk.UrgencyEmergency, all: []string{"no shelter tonight"}},
+	{name: "no shelter tonight", level: civicdesk.UrgencyEmergency, all: []string{"no shelter tonight"}, not: []string{"not tonight"}},
 	{name: "put out tonight with someone vulnerable", level: civicdesk.UrgencyEmergency, all: []string{"kicked out", "tonight", "vulnerable person"}},
 	{name: "put out tonight in the cold", level: civicdesk.UrgencyEmergency, all: []string{"kicked out", "tonight", "freezing"}},
 	{name: "locked out in the cold with someone vulnerable", level: civicdesk.UrgencyEmergency, all: []string{"locked out", "freezing", "vulnerable person"}},
