@@ -85,7 +85,17 @@ var lexGroups = []lexGroup{
 	)},
 	{"figurative", phrases(
 		"bill is going to kill|bills are going to kill|taxes are going to kill|tax is going to kill|this is going to kill|is killing me|are killing me|going to kill me lol|kill me lol|killing me lol|dying to know|dying to find out",
-		"drowning in bills|drowning in debt|drowning in paperwork|drowning in work|on fire lol|explosion in fees|explosion in prices|explosion in costs|explosion in permit|explosion in rent|prices exploded|fees exploded|bill exploded|rent exploded|tire exploded|tire blew|collapsed financially|financially collapsed|business collapsed|market collapsed",
+	)},
+	// Each figure of speech cancels only the rule whose words it borrows:
+	// a message drowning in bills may still tell of a fire.
+	{"figurative fire", phrases(
+		"on fire lol|explosion in fees|explosion in prices|explosion in costs|explosion in permit|explosion in rent|prices exploded|fees exploded|bill exploded|rent exploded|tire exploded|tire blew",
+	)},
+	{"figurative medical", phrases(
+		"drowning in bills|drowning in debt|drowning in paperwork|drowning in work",
+	)},
+	{"figurative collapse", phrases(
+		"collapsed financially|financially collapsed|business collapsed|market collapsed",
 	)},
 	{"awareness", phrases(
 		"suicide prevention|prevention walk|awareness walk|awareness month|awareness event|prevention training|prevention month",
@@ -621,11 +631,11 @@ var urgencyRules = []rule{
 	{name: "threat of violence", level: civicdesk.UrgencyEmergency, all: []string{"violence"}, not: []string{"figurative"}},
 	{name: "abuse and fear now", level: civicdesk.UrgencyEmergency, all: []string{"abuse", "fear now"}},
 	{name: "risk of suicide or self-harm", level: civicdesk.UrgencyEmergency, all: []string{"self-harm"}, not: []string{"awareness"}},
-	{name: "medical emergency", level: civicdesk.UrgencyEmergency, all: []string{"medical"}, not: []string{"medical question", "c:past", "figurative"}},
-	{name: "fire or smoke", level: civicdesk.UrgencyEmergency, all: []string{"fire"}, not: []string{"c:past", "fire question", "figurative"}},
+	{name: "medical emergency", level: civicdesk.UrgencyEmergency, all: []string{"medical"}, not: []string{"medical question", "c:past", "figurative medical"}},
+	{name: "fire or smoke", level: civicdesk.UrgencyEmergency, all: []string{"fire"}, not: []string{"c:past", "fire question", "figurative fire"}},
 	{name: "gas leak or carbon monoxide", level: civicdesk.UrgencyEmergency, all: []string{"gas"}, not: []string{"detector question"}},
 	{name: "live electrical wires", level: civicdesk.UrgencyEmergency, all: []string{"live wires"}, not: []string{"not live"}},
-	{name: "collapse or open hole", level: civicdesk.UrgencyEmergency, all: []string{"collapse"}, not: []string{"figurative"}},
+	{name: "collapse or open hole", level: civicdesk.UrgencyEmergency, all: []string{"collapse"}, not: []string{"figurative collapse"}},
 	{name: "power line down", level: civicdesk.UrgencyEmergency, all: []string{"wire", "wire down"}, not: []string{"wire fine", "c:past"}},
 	{name: "water or sparks at the wiring", level: civicdesk.UrgencyEmergency, all: []string{"electrical", "wet or sparking"}, not: []string{"c:past"}},
 	{name: "falling debris", level: civicdesk.UrgencyEmergency, all: []string{"debris", "dropping"}, not: []string{"c:past"}},

@@ -62,6 +62,7 @@ func TestEmergencyRules(t *testing.T) {
 		"there was an explosion in the building next door and smoke is everywhere",
 		"i need a shelter tonight, i have nowhere to go",
 		"the suicide hotline didnt answer and i want to end my life",
+		"im drowning in bills and now my husband collapsed and isnt breathing",
 		"mi esposo me pega y tengo miedo",
 		"ya no quiero seguir viviendo",
 		"huele a gas en la calle",
