@@ -59,7 +59,7 @@ var conceptGroups = []lexGroup{
 	)},
 	{"c:missing", phrases(
 		"missing|lost|disappeared|wandered|wandering|no parents|nobody with",
-		"desaparecid*|perdid*|se perdio|no lo encuentro|no la encuentro|extraviad*|sin sus papas",
+		"desaparecid*|perdid*|se perdio|extraviad*|sin sus papas",
 		"disparu*|perdu*|egare*|on le trouve pas|on ne le trouve pas",
 		"mất tích|đi lạc|lạc|không tìm thấy",
 		"失踪|走失|走丢|不见了|找不到",

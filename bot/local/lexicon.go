@@ -409,12 +409,12 @@ var lexGroups = []lexGroup{
 	)},
 	{"missing now", phrases(
 		"went missing|has been missing|have been missing|missing since|lost my kid|lost my child|lost my toddler|lost my little|wandered off|wandered away|walked off and|cant find my son|can't find my son|cant find my daughter|can't find my daughter|cant find my mom|can't find my mom|cant find my dad|can't find my dad|cant find him anywhere|can't find him anywhere|cant find her anywhere|can't find her anywhere|nobody has seen him|nobody has seen her",
-		"se perdio|se nos perdio|se extravio|desaparecio|esta desaparecido|esta desaparecida|no lo encuentro|no la encuentro|no lo encontramos|no la encontramos|no aparece",
-		"a disparu|est disparu|on le trouve pas|on ne le trouve pas|on la trouve pas|on ne la trouve pas|introuvable|s est perdu|s est perdue",
-		"mất tích|đi lạc|bị lạc|không tìm thấy|khong tim thay|ko tim thay|mat tich|di lac|chưa về|chua ve",
-		"走失|走丢|失踪|找不到他|找不到她|找不到孩子|不见了",
-		"مفقود|مفقوده|اختفى|اختفت|ما رجع|مارجعش|ما لقيناه|ما لقيناها|مش لاقيينه|مش لاقيينها|مش لاقيه|مش لاقيها",
-		"pa jwenn li|nou pa jwenn|disparèt|disparet|pa janm rive lakay|n ap chache l|nap chache l",
+		"se perdio|se nos perdio|esta desaparecido|esta desaparecida",
+		"on le trouve pas|on ne le trouve pas|on la trouve pas|on ne la trouve pas|s est perdu|s est perdue",
+		"mất tích|đi lạc|bị lạc|mat tich|di lac|bi lac",
+		"走失|走丢|失踪|找不到他|找不到她|找不到孩子",
+		"مفقود|مفقوده|اختفى|اختفت|ما لقيناه|ما لقيناها|مش لاقيينه|مش لاقيينها|مش لاقيه|مش لاقيها",
+		"pa jwenn li|disparèt|disparet|pa janm rive lakay|n ap chache l|nap chache l",
 		"nawawala si|nawawala po si|nawawala ang anak|nawawala po ang|naligaw|hindi mahanap|di mahanap|hindi namin makita",
 	)},
 	{"child in danger", phrases(

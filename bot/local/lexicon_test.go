@@ -137,6 +137,12 @@ func TestNotEmergencies(t *testing.T) {
 		"se me perdio la tarjeta de medicaid de mi hijo, como pido otra?",
 		"the refund check you mailed me went missing, can you send another?",
 		"el hidrante de fuego de la esquina esta goteando desde hace dias",
+		// things, not people, gone missing
+		"mi pago no aparece y tengo 3 hijos, que paso?",
+		"busco el formulario para mi hijo y no lo encuentro en la pagina",
+		"tien tro cap chua ve, con toi can sua",
+		"我的EBT卡不见了，孩子们需要吃饭",
+		"ma carte a disparu et j'ai deux enfants, comment en avoir une autre?",
 		// figures of speech and plans, not dangers
 		"We're organizing a suicide prevention awareness walk, what permit do we need?",
 		"Was there an explosion in permit fees this year?",
