@@ -138,7 +138,7 @@ var conceptGroups = []lexGroup{
 		"anak|sanggol|bata|matanda|lola|lolo|buntis|paaralan|nanay|asawa|kapitbahay",
 	)},
 	{"c:past", phrases(
-		"last year|last month|years ago|months ago|weeks ago|a year ago|a month ago|in 2019|in 2020|in 2021|in 2022|in 2023|history|records|report for|was totaled|last summer|last winter|previously|used to",
+		"last year|last month|years ago|months ago|weeks ago|a year ago|a month ago|in 2000|in 2001|in 2002|in 2003|in 2004|in 2005|in 2006|in 2007|in 2008|in 2009|in 2010|in 2011|in 2012|in 2013|in 2014|in 2015|in 2016|in 2017|in 2018|in 2019|in 2020|in 2021|in 2022|in 2023|in 2024|history|records|report for|was totaled|last summer|last winter|previously|used to",
 		"el año pasado|el mes pasado|hace años|hace meses",
 		"l an dernier|le mois dernier|il y a des annees",
 		"năm ngoái|tháng trước",

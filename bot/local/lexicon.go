@@ -84,7 +84,7 @@ var lexGroups = []lexGroup{
 		"karahasan sa tahanan|karahasan",
 	)},
 	{"figurative", phrases(
-		"bill is going to kill|bills are going to kill|taxes are going to kill|tax is going to kill|this is going to kill|is killing me|are killing me|going to kill me lol|kill me lol|killing me lol|dying to know|dying to find out",
+		"bill is going to kill|bills are going to kill|taxes are going to kill|tax is going to kill|this is going to kill|is killing me|are killing me|going to kill me lol|kill me lol|killing me lol|kill us lol|gonna kill me lol|gonna kill us lol|smell is gonna kill|smell is going to kill|smell is killing|dying to know|dying to find out",
 	)},
 	// Each figure of speech cancels only the rule whose words it borrows:
 	// a message drowning in bills may still tell of a fire.
@@ -92,13 +92,16 @@ var lexGroups = []lexGroup{
 		"on fire lol|explosion in fees|explosion in prices|explosion in costs|explosion in permit|explosion in rent|prices exploded|fees exploded|bill exploded|rent exploded|tire exploded|tire blew",
 	)},
 	{"figurative medical", phrases(
-		"drowning in bills|drowning in debt|drowning in paperwork|drowning in work",
+		"drowning in bills|drowning in debt|drowning in paperwork|drowning in work|drowning in listings|drowning in applications|drowning in emails|drowning in calls|drowning in requests|drowning in forms|drowning in homework",
 	)},
 	{"figurative collapse", phrases(
 		"collapsed financially|financially collapsed|business collapsed|market collapsed",
 	)},
 	{"awareness", phrases(
 		"suicide prevention|prevention walk|awareness walk|awareness month|awareness event|prevention training|prevention month",
+	)},
+	{"for weeks", phrases(
+		"for # weeks|for # months|for weeks|for months|for a week|for a month|for # wks|for over a week|for over a month",
 	)},
 	{"not tonight", phrases(
 		"end of the month|next month|next week|in a few weeks|in two weeks|in a couple of weeks|how does shelter intake work|intake process",
@@ -635,7 +638,7 @@ var urgencyRules = []rule{
 	{name: "fire or smoke", level: civicdesk.UrgencyEmergency, all: []string{"fire"}, not: []string{"c:past", "fire question", "figurative fire"}},
 	{name: "gas leak or carbon monoxide", level: civicdesk.UrgencyEmergency, all: []string{"gas"}, not: []string{"detector question"}},
 	{name: "live electrical wires", level: civicdesk.UrgencyEmergency, all: []string{"live wires"}, not: []string{"not live"}},
-	{name: "collapse or open hole", level: civicdesk.UrgencyEmergency, all: []string{"collapse"}, not: []string{"figurative collapse"}},
+	{name: "collapse or open hole", level: civicdesk.UrgencyEmergency, all: []string{"collapse"}, not: []string{"figurative collapse", "c:past"}},
 	{name: "power line down", level: civicdesk.UrgencyEmergency, all: []string{"wire", "wire down"}, not: []string{"wire fine", "c:past"}},
 	{name: "water or sparks at the wiring", level: civicdesk.UrgencyEmergency, all: []string{"electrical", "wet or sparking"}, not: []string{"c:past"}},
 	{name: "falling debris", level: civicdesk.UrgencyEmergency, all: []string{"debris", "dropping"}, not: []string{"c:past"}},
@@ -655,7 +658,7 @@ var urgencyRules = []rule{
 	{name: "locked out in the cold with someone vulnerable", level: civicdesk.UrgencyEmergency, all: []string{"locked out", "freezing", "vulnerable person"}},
 	{name: "child in danger", level: civicdesk.UrgencyEmergency, all: []string{"child in danger"}},
 	{name: "someone vulnerable missing now", level: civicdesk.UrgencyEmergency, all: []string{"missing now", "vulnerable person"}, not: []string{"c:past"}},
-	{name: "danger to life now", level: civicdesk.UrgencyEmergency, all: []string{"danger now"}},
+	{name: "danger to life now", level: civicdesk.UrgencyEmergency, all: []string{"danger now"}, not: []string{"for weeks"}},
 
 	{name: "possible main break", level: civicdesk.UrgencyHigh, all: []string{"pipe burst"}},
 	{name: "eviction or lockout", level: civicdesk.UrgencyHigh, all: []string{"eviction now"}},
@@ -697,6 +700,9 @@ type lexicon struct {
 	// dangerGroups are the concept groups of which one must match for the
 	// urgency model alone to call an emergency.
 	dangerGroups []int
+	// figureGroups are the figures of speech ("the smell is gonna kill us
+	// lol"): where one matches, the model alone does not call an emergency.
+	figureGroups []int
 	urgency      []compiledRule
 	human        []compiledRule
 }
@@ -739,6 +745,13 @@ func newLexicon() *lexicon {
 			panic("local: unknown danger concept " + n)
 		}
 		lx.dangerGroups = append(lx.dangerGroups, i)
+	}
+	for _, n := range figureGroups {
+		i, ok := idx[n]
+		if !ok {
+			panic("local: unknown figure-of-speech group " + n)
+		}
+		lx.figureGroups = append(lx.figureGroups, i)
 	}
 	for i, g := range groups {
 		if strings.HasPrefix(g.name, "c:") {
@@ -821,8 +834,17 @@ func (lx *lexicon) features(hit []int32, words int, dst []feature) []feature {
 var dangerConcepts = []string{"c:weapon", "c:violence", "c:self-harm", "c:medical", "c:fire", "c:gas", "c:structure", "c:water", "c:cold", "c:exposure", "c:missing"}
 
 // danger reports whether a danger concept matched.
-func (lx *lexicon) danger(hit []int32) bool {
-	for _, g := range lx.dangerGroups {
+func (lx *lexicon) danger(hit []int32) bool { return anyHit(hit, lx.dangerGroups) }
+
+// figurative says whether the text has a figure of speech borrowing the
+// words of danger.
+func (lx *lexicon) figurative(hit []int32) bool { return anyHit(hit, lx.figureGroups) }
+
+// figureGroups name the figure-of-speech groups.
+var figureGroups = []string{"figurative", "figurative fire", "figurative medical", "figurative collapse"}
+
+func anyHit(hit []int32, groups []int) bool {
+	for _, g := range groups {
 		if hit[g] >= 0 {
 			return true
 		}

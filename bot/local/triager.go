@@ -254,7 +254,7 @@ func (t *Triager) Triage(text string, channel string) civicdesk.Triage {
 			return ""
 		}
 		switch {
-		case p[2] >= urgEmergencyMin && words >= 3 && t.lex.danger(hit):
+		case p[2] >= urgEmergencyMin && words >= 3 && t.lex.danger(hit) && !t.lex.figurative(hit):
 			tr.Urgency = civicdesk.UrgencyEmergency
 			tr.Reasons = append(tr.Reasons, fmt.Sprintf("urgency emergency: model (%.2f)%s", p[2], modelWhy(2)))
 		case urg == civicdesk.UrgencyHigh:
