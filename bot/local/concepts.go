@@ -61,7 +61,7 @@ var conceptGroups = []lexGroup{
 		"missing|lost|disappeared|wandered|wandering|no parents|nobody with",
 		"desaparecid*|perdid*|se perdio|extraviad*|sin sus papas",
 		"disparu*|perdu*|egare*|on le trouve pas|on ne le trouve pas",
-		"mất tích|đi lạc|lạc|không tìm thấy",
+		"mất tích|đi lạc|bị lạc|không tìm thấy",
 		"失踪|走失|走丢|不见了|找不到",
 		"مفقود|مفقوده|ضايع|ضايعه|اختفى|اختفت",
 		"pèdi|pedi|disparèt|disparet|pa jwenn|pa gen paran",

@@ -417,8 +417,8 @@ var lexGroups = []lexGroup{
 		"mất tích|đi lạc|bị lạc|mat tich|di lac|bi lac",
 		"走失|走丢|失踪|找不到他|找不到她|找不到孩子",
 		"مفقود|مفقوده|اختفى|اختفت|ما لقيناه|ما لقيناها|مش لاقيينه|مش لاقيينها|مش لاقيه|مش لاقيها",
-		"pa jwenn li|disparèt|disparet|pa janm rive lakay|n ap chache l|nap chache l",
-		"nawawala si|nawawala po si|nawawala ang anak|nawawala po ang|naligaw|hindi mahanap|di mahanap|hindi namin makita",
+		"disparèt|disparet|pa janm rive lakay|n ap chache l|nap chache l",
+		"nawawala si|nawawala po si|nawawala ang anak|naligaw",
 	)},
 	{"child in danger", phrases(
 		"walking alone in the|walking alone on|no parents around|no adult around|without an adult|wandered off|wandered away|walked out of the house|not dressed for the cold|take our daughter|take my daughter|take our son|take my son|take the kids|take my kids|alone in a hot car|grabbed a kid|grabbed a child|grabbed my|abducted|drove off with|took a kid|took a child|wandering alone|walking alone on the highway|alone on the highway|alone on the road|toddler alone|toddler wandering|child wandering|kid wandering|little boy alone|little girl alone|locked in the car|left in the car|left in a hot car|in a hot car|baby in the car|kids in the car alone|child abuse|abusing the kids|abusing his kids|abusing her kids|abusing my kids|abusing the child|left alone|alone for # days|kids alone|child alone|baby alone|children alone|child is missing|kid is missing|son is missing|daughter is missing|missing child|took my child|took my son|took my daughter|kids in danger|children in danger|child in danger|in danger",
@@ -716,43 +716,28 @@ func newLexicon() *lexicon {
 		}
 		idx[g.name] = i
 	}
-	compile := func(rs []rule) []compiledRule {
-		var out []compiledRule
-		for _, r := range rs {
-			cr := compiledRule{rule: r, hash: hashString(hashByte(fnvOffset, 'r'), string(r.level)+r.name)}
-			for _, n := range r.all {
-				i, ok := idx[n]
-				if !ok {
-					panic("local: rule " + r.name + " names unknown group " + n)
-				}
-				cr.all = append(cr.all, i)
+	// indexes resolves group names; a misspelt one is a programming error.
+	indexes := func(names []string, who string) []int {
+		var out []int
+		for _, n := range names {
+			i, ok := idx[n]
+			if !ok {
+				panic("local: " + who + " names unknown group " + n)
 			}
-			for _, n := range r.not {
-				i, ok := idx[n]
-				if !ok {
-					panic("local: rule " + r.name + " names unknown group " + n)
-				}
-				cr.not = append(cr.not, i)
-			}
-			out = append(out, cr)
+			out = append(out, i)
 		}
 		return out
 	}
-	lx := &lexicon{m: newMatcher(groups), urgency: compile(urgencyRules), human: compile(humanRules)}
-	for _, n := range dangerConcepts {
-		i, ok := idx[n]
-		if !ok {
-			panic("local: unknown danger concept " + n)
+	compile := func(rs []rule) []compiledRule {
+		var out []compiledRule
+		for _, r := range rs {
+			out = append(out, compiledRule{rule: r, hash: hashString(hashByte(fnvOffset, 'r'), string(r.level)+r.name),
+				all: indexes(r.all, "rule "+r.name), not: indexes(r.not, "rule "+r.name)})
 		}
-		lx.dangerGroups = append(lx.dangerGroups, i)
+		return out
 	}
-	for _, n := range figureGroups {
-		i, ok := idx[n]
-		if !ok {
-			panic("local: unknown figure-of-speech group " + n)
-		}
-		lx.figureGroups = append(lx.figureGroups, i)
-	}
+	lx := &lexicon{m: newMatcher(groups), urgency: compile(urgencyRules), human: compile(humanRules),
+		dangerGroups: indexes(dangerConcepts, "dangerConcepts"), figureGroups: indexes(figureGroups, "figureGroups")}
 	for i, g := range groups {
 		if strings.HasPrefix(g.name, "c:") {
 			lx.conceptGroups = append(lx.conceptGroups, i)

@@ -145,6 +145,9 @@ func TestNotEmergencies(t *testing.T) {
 		"tien tro cap chua ve, con toi can sua",
 		"我的EBT卡不见了，孩子们需要吃饭",
 		"ma carte a disparu et j'ai deux enfants, comment en avoir une autre?",
+		"nawawala po ang EBT card ko, may tatlo po akong anak",
+		"hindi mahanap ang form para sa anak ko sa website",
+		"xin thông tin liên lạc của văn phòng, con tôi cần đăng ký",
 		// figures of speech and plans, not dangers
 		"We're organizing a suicide prevention awareness walk, what permit do we need?",
 		"Was there an explosion in permit fees this year?",
